@@ -1,0 +1,119 @@
+"""The ``optimizer`` command.
+
+Exit codes: 0 optimal; 2 bad input (scenario, arguments, results folder); 3 infeasible or
+unbounded scenario; 4 solver failure or a limit reached before optimality.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import ScenarioError, SolverUnavailable
+
+BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="optimizer",
+        description="Site allocation of industrial transfer under a carbon budget (Chongqing default).",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"optimizer {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="solve a scenario and write a results folder")
+    run.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Chongqing scenario)")
+    run.add_argument("--out", help="results folder to create (default: results/<scenario>-<time>)")
+    run.add_argument("--results-root", default="results", help="where new results folders go (default: results)")
+    run.add_argument("--solver", help="solver name: highs, cbc, or another available PuLP solver")
+    run.add_argument("--time-limit", type=float, help="solver time limit in seconds")
+    run.add_argument("--quiet", action="store_true", help="print only the results folder")
+
+    validate = commands.add_parser("validate", help="check a scenario without solving it")
+    validate.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Chongqing scenario)")
+
+    commands.add_parser("solvers", help="list the solvers available here")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "solvers":
+            from .solve import available_solvers
+
+            print("\n".join(available_solvers()))
+            return 0
+    except ScenarioError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return BAD_INPUT
+    except SolverUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+    return BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
+
+
+def _validate(args) -> int:
+    from .model import build
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    model = build(scenario)
+    print(f"{scenario!r}")
+    print(f"valid: {len(model.pairs)} admitted unit-industry pairs, {len(model.constraints)} constraints")
+    return 0
+
+
+def _run(args) -> int:
+    from .api import solve
+    from .report import ResultsFolderExists
+    from .scenario import load_scenario
+
+    if args.out and Path(args.out).exists():
+        print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
+        return BAD_INPUT
+    started = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    loaded = time.perf_counter() - started
+    overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
+    result = solve(scenario, solver=args.solver, **overrides)
+    result.timings = {"load": loaded, **result.timings}
+    try:
+        folder = result.save(args.out, results_root=args.results_root)
+    except ResultsFolderExists as error:
+        print(f"error: {error}", file=sys.stderr)
+        return BAD_INPUT
+    if args.quiet:
+        print(folder)
+    else:
+        print(_summary(result, folder))
+    return result.exit_code
+
+
+def _summary(result, folder: Path) -> str:
+    lines = [repr(result.scenario), f"status: {result.status}" + (f" ({result.solution.message})" if result.solution.message else "")]
+    if result.has_solution:
+        k = result.kpis
+        lines.append(f"output: {k['output_100m_yuan']:,.1f} (100m yuan/yr)")
+        budget = f" of {k['carbon_budget_mt']:g} Mt budget" if k["carbon_budget_mt"] else ""
+        lines.append(f"carbon: {k['carbon_mt']:,.3f} Mt CO2/yr{budget}")
+        lines.append(f"land:   {k['land_km2']:,.2f} of {k['land_available_km2']:,.2f} km2 available")
+        binding = result.constraints[result.constraints["binding"] & (result.constraints["family"] != "land")]
+        for _, row in binding.iterrows():
+            lines.append(f"binds:  {row['name']} (shadow price {row['shadow_price']:,.0f} {row['shadow_price_unit']})")
+    elif result.status == "infeasible":
+        lines.append("the scenario's limits cannot all hold at once: relax a minimum, a share rule or a budget")
+    lines.append(f"results: {folder}")
+    return "\n".join(lines)

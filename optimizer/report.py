@@ -1,0 +1,165 @@
+"""Result → results folder: CSV tables, summary.json, the resolved scenario and report.md.
+
+A folder is written whole or not at all: everything goes into a hidden temporary folder beside
+the target, which is renamed into place only when complete (a rename within one file system is
+atomic), and removed if anything fails or the run is interrupted. An existing folder is never
+overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .criteria import CRITERIA
+from .scenario import TABLES
+
+TABLE_FILES = ("allocation", "by_zone", "by_industry", "constraints")
+
+
+class ResultsFolderExists(FileExistsError):
+    """The requested results folder exists already; runs never overwrite one another."""
+
+
+def new_folder_name(scenario_name: str, results_root: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = results_root / f"{scenario_name}-{stamp}"
+    number = 2
+    while candidate.exists():
+        candidate = results_root / f"{scenario_name}-{stamp}-{number}"
+        number += 1
+    return candidate
+
+
+def write_results(result, folder=None, results_root="results", report_started: float | None = None) -> Path:
+    started = report_started or time.perf_counter()
+    target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
+    if target.exists():
+        raise ResultsFolderExists(f"{target} exists already; results folders are never overwritten")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f".{target.name}.partial-{os.getpid()}"
+    try:
+        partial.mkdir()
+        for name in TABLE_FILES:
+            getattr(result, name).to_csv(partial / f"{name}.csv", index=False)
+        write_scenario(result.scenario, partial)
+        (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
+        summary = result.summary()
+        summary["timings_s"] = {**summary["timings_s"], "report": time.perf_counter() - started}
+        summary["written"] = datetime.now().isoformat(timespec="seconds")
+        (partial / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+        if target.exists():
+            raise ResultsFolderExists(f"{target} appeared while writing; results folders are never overwritten")
+        partial.rename(target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return target
+
+
+def write_scenario(scenario, folder: Path) -> None:
+    """The fully resolved scenario: scenario.yaml plus its tables under scenario/."""
+    data = scenario.model_dump(mode="json")
+    tables = folder / "scenario"
+    tables.mkdir()
+    for table in TABLES:
+        pd.DataFrame(data.pop(table)).to_csv(tables / f"{table}.csv", index=False)
+        data[table] = f"scenario/{table}.csv"
+    header = "# The resolved scenario of this run; `optimizer run <this folder>/scenario.yaml` repeats it.\n"
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    (folder / "scenario.yaml").write_text(header + text, encoding="utf-8")
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _jsonable(value.item())
+    return value
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def _fmt(value, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _named(row_name: str, row_name_zh: str) -> str:
+    return f"{row_name} ({row_name_zh})" if row_name_zh else row_name
+
+
+def price_in_words(row: pd.Series) -> str:
+    """'one more t CO2 of the city carbon budget would add 1,234 yuan output'."""
+    relax = "one more" if row["sense"] != ">=" else "one less"
+    unit = row["unit"].replace("km2", "km²")
+    gain = row["shadow_price"]
+    what = row["shadow_price_unit"].split(" per ")[0]
+    verb = "add" if gain >= 0 else "cost"
+    return f"{relax} {unit} of the {row['meaning']} would {verb} {_fmt(abs(gain), 0)} {what}"
+
+
+def markdown_report(result) -> str:
+    s = result.scenario
+    criterion = CRITERIA[result.model.objective]
+    lines = [f"# Site allocation: {s.name}", ""]
+    if s.description:
+        lines += [s.description.strip(), ""]
+    lines += [
+        f"- Status: **{result.status}**" + (f" ({result.solution.message})" if result.solution.message else ""),
+        f"- Objective: {'maximise' if criterion.sense == 'max' else 'minimise'} {criterion.label}"
+        f" = {_fmt(result.objective)} {criterion.unit}",
+        f"- Solver: {result.solution.solver} {result.solution.solver_version}, "
+        f"{result.solution.seconds:.2f} s",
+        "",
+    ]
+    if not result.has_solution:
+        lines += ["No solution to report: the solver's verdict is above.", ""]
+        return "\n".join(lines)
+    k = result.kpis
+    lines += ["## Headline", "", "| indicator | value | limit | used |", "|---|---:|---:|---:|"]
+    lines.append(f"| output (100m yuan/yr) | {_fmt(k['output_100m_yuan'])} | | |")
+    budget = k["carbon_budget_mt"]
+    lines.append(
+        f"| carbon (Mt CO2/yr) | {_fmt(k['carbon_mt'], 3)} | {_fmt(budget, 3) if budget else 'none'} | "
+        f"{_fmt(100 * k['carbon_budget_used'], 1) + '%' if k['carbon_budget_used'] is not None else '–'} |"
+    )
+    lines.append(
+        f"| land (km²) | {_fmt(k['land_km2'])} | {_fmt(k['land_available_km2'])} | "
+        f"{_fmt(100 * k['land_used_share'], 1) + '%' if k['land_used_share'] is not None else '–'} |"
+    )
+    lines.append(f"| jobs (persons) | {_fmt(k['jobs'], 0)} | | |")
+    lines.append(f"| energy (tce/yr) | {_fmt(k['energy_tce'], 0)} | | |")
+    lines.append(f"| pollutant (t/yr) | {_fmt(k['pollutant_t'], 1)} | | |")
+    lines.append("")
+
+    zones = result.by_zone.copy()
+    zones.insert(1, "zone name", [_named(n, z) for n, z in zip(zones.pop("name"), zones.pop("name_zh"))])
+    lines += ["## By zone", "", zones.drop(columns=["carbon_budget_t"]).to_markdown(index=False, floatfmt=",.2f"), ""]
+    industries = result.by_industry.copy()
+    industries.insert(1, "industry name", [_named(n, z) for n, z in zip(industries.pop("name"), industries.pop("name_zh"))])
+    lines += ["## By industry", "", industries.to_markdown(index=False, floatfmt=",.2f"), ""]
+
+    binding = result.constraints[result.constraints["binding"]]
+    lines += ["## Binding limits and their shadow prices", ""]
+    if binding.empty:
+        lines += ["No limit binds.", ""]
+    for _, row in binding.sort_values("family").iterrows():
+        lines.append(f"- `{row['name']}`: {price_in_words(row)}.")
+    lines.append("")
+    lines += ["## Allocation", "", result.allocation.to_markdown(index=False, floatfmt=",.3f"), ""]
+    return "\n".join(lines)

@@ -1,0 +1,221 @@
+"""Solution → planning tables: allocation, totals by zone and industry, constraints with prices.
+
+Shadow prices follow one convention everywhere: the gain in the objective per unit of relaxed
+limit (a ``<=`` limit raised, a ``>=`` limit lowered), in the user's units: for the output
+objective, yuan of output per km² of land, per t CO2 of budget, and so on. A positive price
+means relaxing the limit would help; zero means it does not bind.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .criteria import CRITERIA
+from .model import Model
+from .scenario import Scenario
+from .solve import Solution
+
+YUAN_PER_100M = 1e8
+COLUMNS = {  # criterion -> column name of its total in result tables
+    "land": "land_km2",
+    "output": "output_100m_yuan",
+    "carbon": "carbon_t",
+    "energy": "energy_tce",
+    "jobs": "jobs",
+    "pollutant": "pollutant_t",
+}
+EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
+
+
+def _tolerance(rhs: float) -> float:
+    return 1e-6 * max(1.0, abs(rhs))
+
+
+@dataclass
+class Result:
+    """A solved scenario. Tables are pandas DataFrames; ``save(folder)`` writes a results folder."""
+
+    scenario: Scenario
+    model: Model = field(repr=False)
+    solution: Solution = field(repr=False)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    # ---- status
+
+    @property
+    def status(self) -> str:
+        return self.solution.status
+
+    @property
+    def objective(self) -> float | None:
+        return self.solution.objective
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+    @property
+    def has_solution(self) -> bool:
+        return self.solution.status in ("optimal", "time_limit") and self.solution.objective is not None
+
+    # ---- tables
+
+    @cached_property
+    def _land(self) -> np.ndarray:
+        values = self.solution.values if self.has_solution else np.zeros(len(self.model.pairs))
+        # Solver noise (|x| below 1e-9 km²) is not an assignment.
+        return np.where(np.abs(values) < 1e-9, 0.0, values)
+
+    @cached_property
+    def allocation(self) -> pd.DataFrame:
+        """One row per (unit, industry) that receives land."""
+        pairs = self.model.pairs
+        names = self.scenario.table("units")
+        industries = self.scenario.table("industries")
+        table = pd.DataFrame(
+            {
+                "unit": pairs["unit"],
+                "unit_name": names["name"].reindex(pairs["unit"]).to_numpy(),
+                "zone": pairs["zone"],
+                "industry": pairs["industry"],
+                "industry_name": industries["name"].reindex(pairs["industry"]).to_numpy(),
+                "category": pairs["category"],
+            }
+        )
+        for criterion, column in COLUMNS.items():
+            table[column] = pairs[criterion].to_numpy() * self._land
+        return table[self._land > 0].reset_index(drop=True)
+
+    def _totals(self, by: str) -> pd.DataFrame:
+        return self.allocation.groupby(by)[list(COLUMNS.values())].sum()
+
+    @cached_property
+    def by_zone(self) -> pd.DataFrame:
+        zones = self.scenario.table("zones")
+        units = self.scenario.table("units")
+        table = pd.DataFrame({"name": zones["name"], "name_zh": zones["name_zh"]})
+        table["units"] = units.groupby("zone").size().reindex(zones.index).fillna(0).astype(int)
+        table["land_available_km2"] = units.groupby("zone")["land_km2"].sum().reindex(zones.index).fillna(0.0)
+        table = table.join(self._totals("zone")).fillna({c: 0.0 for c in COLUMNS.values()})
+        table["land_used_share"] = _share(table["land_km2"], table["land_available_km2"])
+        budget = self.scenario.carbon_budget.by_zone_mt
+        table["carbon_budget_t"] = pd.Series({z: b * 1e6 for z, b in budget.items()}, dtype=float).reindex(zones.index)
+        table.index.name = "zone"
+        return table.reset_index()
+
+    @cached_property
+    def by_industry(self) -> pd.DataFrame:
+        industries = self.scenario.table("industries")
+        table = industries[["name", "name_zh", "category", "min_km2", "max_km2"]].copy()
+        table = table.join(self._totals("industry")).fillna({c: 0.0 for c in COLUMNS.values()})
+        table["units_used"] = self.allocation.groupby("industry").size().reindex(table.index).fillna(0).astype(int)
+        table.index.name = "industry"
+        return table.reset_index()
+
+    @cached_property
+    def constraints(self) -> pd.DataFrame:
+        """Every constraint: rhs, activity, slack, shadow price (gain per unit relaxed), binding."""
+        criterion = CRITERIA[self.model.objective]
+        rows = []
+        for c, dual in zip(self.model.constraints, self.solution.duals):
+            activity = float(c.coefficients @ self._land[c.positions]) if self.has_solution else np.nan
+            slack = (c.rhs - activity) if c.sense == "<=" else (activity - c.rhs) if c.sense == ">=" else -abs(
+                activity - c.rhs
+            )
+            direction = (1.0 if c.sense != ">=" else -1.0) * (1.0 if criterion.sense == "max" else -1.0)
+            price, unit = _price(direction * dual, criterion, c.unit)
+            rows.append(
+                {
+                    "name": c.name,
+                    "family": c.family,
+                    "meaning": c.meaning,
+                    "sense": c.sense,
+                    "rhs": c.rhs,
+                    "unit": c.unit,
+                    "activity": activity,
+                    "slack": slack,
+                    "shadow_price": price + 0.0,  # + 0.0 turns -0.0 into 0.0
+                    "shadow_price_unit": unit,
+                    "binding": bool(self.has_solution and abs(slack) <= _tolerance(c.rhs)),
+                }
+            )
+        columns = ["name", "family", "meaning", "sense", "rhs", "unit", "activity", "slack", "shadow_price",
+                   "shadow_price_unit", "binding"]
+        return pd.DataFrame(rows, columns=columns)
+
+    @cached_property
+    def kpis(self) -> dict[str, float | None]:
+        totals = {column: float(self.allocation[column].sum()) for column in COLUMNS.values()}
+        land_available = float(sum(unit.land_km2 for unit in self.scenario.units))
+        budget = self.scenario.carbon_budget.total_mt
+        return {
+            **totals,
+            "carbon_mt": totals["carbon_t"] / 1e6,
+            "carbon_budget_mt": budget,
+            "carbon_budget_used": (totals["carbon_t"] / (budget * 1e6)) if budget else None,
+            "land_available_km2": land_available,
+            "land_used_share": totals["land_km2"] / land_available if land_available else None,
+            "output_per_t_co2_yuan": (totals["output_100m_yuan"] * YUAN_PER_100M / totals["carbon_t"])
+            if totals["carbon_t"]
+            else None,
+        }
+
+    # ---- summary and saving
+
+    def summary(self) -> dict:
+        criterion = CRITERIA[self.model.objective]
+        s = self.solution
+        return {
+            "scenario": self.scenario.name,
+            "status": s.status,
+            "message": s.message,
+            "objective": {
+                "criterion": criterion.name,
+                "sense": criterion.sense,
+                "value": s.objective,
+                "unit": criterion.unit,
+                "best_bound": s.best_bound,
+                "gap": s.gap,
+            },
+            "kpis": self.kpis,
+            "solver": {"name": s.solver, "version": s.solver_version, "options": s.options, "seconds": s.seconds},
+            "size": {"variables": len(self.model.pairs), "constraints": len(self.model.constraints)},
+            "timings_s": self.timings,
+        }
+
+    def save(self, folder: str | Path | None = None, results_root: str | Path = "results") -> Path:
+        """Write a new results folder (whole or not at all) and return its path."""
+        from .report import write_results
+
+        started = time.perf_counter()
+        path = write_results(self, folder, results_root, report_started=started)
+        return path
+
+    def __repr__(self) -> str:
+        if not self.has_solution:
+            return f"Result({self.scenario.name!r}: {self.status})"
+        k = self.kpis
+        carbon = f"{k['carbon_mt']:.2f} Mt CO2"
+        if k["carbon_budget_mt"]:
+            carbon += f" of {k['carbon_budget_mt']:g} Mt"
+        return (
+            f"Result({self.scenario.name!r}: {self.status}, output {k['output_100m_yuan']:,.1f} (100m yuan), "
+            f"{carbon}, land {k['land_km2']:.1f} of {k['land_available_km2']:.1f} km2)"
+        )
+
+
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    return (part / whole.where(whole > 0)).astype(float)
+
+
+def _price(value: float, criterion, row_unit: str) -> tuple[float, str]:
+    """A dual in objective units per row unit, turned into the reported units."""
+    if criterion.name == "output":
+        return value * YUAN_PER_100M, f"yuan output per {row_unit}"
+    return value, f"{criterion.unit} {criterion.name} per {row_unit}"

@@ -1,0 +1,41 @@
+"""Carbon budget: the allocation's emissions stay within the city's (and each zone's) budget.
+
+    carbon_budget:      Σ_{u,k} e_k · m_u · x[u,k] ≤ B · 10⁶          (t CO2 per year)
+    carbon_budget[z]:   Σ_{u∈z,k} e_k · m_u · x[u,k] ≤ B_z · 10⁶
+
+e_k is industry k's carbon per km² (direct and electricity), m_u the unit's land intensity,
+B and B_z the budgets in Mt CO2 per year from the scenario's ``carbon_budget`` section.
+"""
+
+from __future__ import annotations
+
+FAMILY = "carbon"
+TONNES_PER_MT = 1e6
+
+
+def add_constraints(builder) -> None:
+    budget = builder.scenario.carbon_budget
+    pairs = builder.pairs
+    if budget.total_mt is not None:
+        builder.add(
+            "carbon_budget",
+            FAMILY,
+            pairs.index.to_numpy(),
+            pairs["carbon"].to_numpy(),
+            "<=",
+            budget.total_mt * TONNES_PER_MT,
+            "t CO2",
+            f"city carbon budget of {budget.total_mt:g} Mt CO2",
+        )
+    for zone, limit in budget.by_zone_mt.items():
+        in_zone = pairs[pairs["zone"] == zone]
+        builder.add(
+            f"carbon_budget[{zone}]",
+            FAMILY,
+            in_zone.index.to_numpy(),
+            in_zone["carbon"].to_numpy(),
+            "<=",
+            limit * TONNES_PER_MT,
+            "t CO2",
+            f"carbon budget of {limit:g} Mt CO2 for zone {zone}",
+        )

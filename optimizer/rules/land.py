@@ -1,0 +1,24 @@
+"""Land: no unit gives out more land than it has available.
+
+    land[u]:  Σ_k x[u,k] ≤ L_u        (km²)
+
+Units with no admitted industry get no row.
+"""
+
+from __future__ import annotations
+
+FAMILY = "land"
+
+
+def add_constraints(builder) -> None:
+    units = builder.scenario.table("units")
+    builder.add_grouped(
+        FAMILY,
+        "unit",
+        "land",
+        "<=",
+        units["land_km2"].to_dict(),
+        "km2",
+        name="land[{key}]",
+        meaning="land available in {key}",
+    )

@@ -1,0 +1,63 @@
+"""Concentric Circle zoning: which industries a zone admits, and in what proportions.
+
+Admission (no variable exists for a forbidden pair). For unit u in zone z = z(u) and industry k
+of category c(k), x[u,k] exists only if
+
+    c(k) ∈ A_z                                    (the zone admits the category)
+    e_k / o_k ≤ ĉ_z    when the zone caps carbon intensity   (t CO2 per 10,000 yuan)
+    p_k / o_k ≤ p̂_z    when the zone caps pollutant intensity (kg per 10,000 yuan)
+
+with e_k, p_k, o_k the per-km² carbon, pollutant and output coefficients (an industry with no
+output has infinite intensity). Land intensity scales numerator and denominator alike.
+
+Shares, per zone z and category c (land shares, summed over the zone's units):
+
+    share_min[z,c]:  Σ_{u∈z, k} (1[c(k)=c] − s_min) · x[u,k] ≥ 0
+    share_max[z,c]:  Σ_{u∈z, k} (1[c(k)=c] − s_max) · x[u,k] ≤ 0
+
+i.e. land of category c ≥ s_min (≤ s_max) × all land allocated in the zone. Unit of the row: km².
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FAMILY = "zoning"
+TEN_THOUSAND_YUAN_PER_100M = 1e4
+
+
+def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
+    admitted = np.zeros(len(pairs), dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        output_10k_yuan = pairs["output"].to_numpy() * TEN_THOUSAND_YUAN_PER_100M
+        carbon_intensity = np.where(pairs["carbon"] > 0, pairs["carbon"] / output_10k_yuan, 0.0)
+        pollutant_intensity = np.where(pairs["pollutant"] > 0, pairs["pollutant"] * 1000 / output_10k_yuan, 0.0)
+    for zone, rule in scenario.zoning.items():
+        ok = (pairs["zone"] == zone).to_numpy() & pairs["category"].isin(rule.admits).to_numpy()
+        if rule.max_carbon_intensity_t_per_10k_yuan is not None:
+            ok &= carbon_intensity <= rule.max_carbon_intensity_t_per_10k_yuan
+        if rule.max_pollutant_intensity_kg_per_10k_yuan is not None:
+            ok &= pollutant_intensity <= rule.max_pollutant_intensity_kg_per_10k_yuan
+        admitted |= ok
+    return pairs[admitted]
+
+
+def add_constraints(builder) -> None:
+    pairs = builder.pairs
+    for zone, rule in builder.scenario.zoning.items():
+        in_zone = pairs[pairs["zone"] == zone]
+        for bound, sense, shares in (("min", ">=", rule.share_min), ("max", "<=", rule.share_max)):
+            for category, share in shares.items():
+                coefficients = (in_zone["category"] == category).astype(float) - share
+                builder.add(
+                    f"share_{bound}[{zone},{category}]",
+                    FAMILY,
+                    in_zone.index.to_numpy(),
+                    coefficients.to_numpy(),
+                    sense,
+                    0.0,
+                    "km2",
+                    f"{category} takes {'at least' if bound == 'min' else 'at most'} {share:.0%} "
+                    f"of the land allocated in zone {zone}",
+                )
