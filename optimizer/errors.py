@@ -10,8 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class ScenarioError(ValueError):
-    """A scenario (YAML or one of its CSV tables) is malformed or inconsistent."""
+class ScenarioError(Exception):
+    """A scenario (YAML or one of its CSV tables) is malformed or inconsistent.
+
+    Not a ValueError on purpose: pydantic wraps ValueErrors raised in validators, and this one
+    must reach the loader intact to be placed in its file and line.
+    """
 
     def __init__(
         self,

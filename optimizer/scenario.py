@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 import yaml
+from pydantic_core import PydanticUseDefault
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
-    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -79,8 +78,10 @@ class Row(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _blank_is_missing(cls, value):
-        # An empty CSV cell means "not given", so optional fields fall back to their default.
-        return None if isinstance(value, str) and value.strip() == "" else value
+        # An empty CSV cell means "not given": the field's default, or "missing" if it has none.
+        if isinstance(value, str) and not value.strip():
+            raise PydanticUseDefault()
+        return value
 
 
 class Zone(Row):
@@ -102,11 +103,6 @@ class Unit(Row):
     area_km2: NonNegative | None = None
     population_10k: NonNegative | None = None
 
-    @field_validator("land_intensity", mode="before")
-    @classmethod
-    def _default_intensity(cls, value):
-        return 1.0 if value is None or (isinstance(value, str) and not value.strip()) else value
-
 
 class Industry(Row):
     id: Id
@@ -120,11 +116,6 @@ class Industry(Row):
     pollutant_t_per_km2: NonNegative = 0.0
     min_km2: NonNegative | None = None
     max_km2: NonNegative | None = None
-
-    @field_validator("energy_tce_per_km2", "jobs_per_km2", "pollutant_t_per_km2", mode="before")
-    @classmethod
-    def _zero_if_blank(cls, value):
-        return 0.0 if value is None or (isinstance(value, str) and not value.strip()) else value
 
     @model_validator(mode="after")
     def _bounds_ordered(self):
@@ -264,7 +255,7 @@ class Scenario(Settings):
 def _changed_table(name: str, rows: list[dict], change: Any) -> list[dict]:
     if isinstance(change, pd.DataFrame):
         frame = change.reset_index() if change.index.name == "id" else change
-        return frame.to_dict("records")
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")
     if isinstance(change, Mapping):
         return _updated_rows(rows, change, name, file="with_changes()")
     return [row.model_dump() if isinstance(row, BaseModel) else dict(row) for row in change]
@@ -428,14 +419,13 @@ def _fields(error: ScenarioError) -> dict:
 
 
 def _pydantic_problem(detail: dict) -> str:
-    value = detail.get("input")
-    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-    message = detail["msg"]
     if detail["type"] == "missing":
         return "this required field is missing"
     if detail["type"] == "extra_forbidden":
         return "unknown field"
-    return f"{message} (got {shown})"
+    message = detail["msg"].removeprefix("Value error, ")
+    value = detail.get("input")
+    return message if isinstance(value, (dict, list)) else f"{message} (got {value!r})"
 
 
 def _from_pydantic(error: ValidationError, sources: _Source | None) -> ScenarioError:
@@ -637,10 +627,3 @@ def _read_csv(path: Path, table: str, declared_in: Path) -> list[dict]:
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
-
-def finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
-
-
-# Exposed for tests and for tools that build scenarios in code.
-IndustryRows = TypeAdapter(list[Industry])

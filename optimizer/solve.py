@@ -1,8 +1,8 @@
 """Model → solution: run a solver through PuLP and read back what it really proved.
 
 Solvers by name: ``highs`` (HiGHS in-process through highspy, the default), ``cbc`` (the CBC
-binary from the ``cbcbox`` wheel, through PuLP's COIN_CMD), or any other PuLP solver name that
-is available on the machine (``pulp.listSolvers(onlyAvailable=True)``).
+binary bundled with PuLP 3, called through COIN_CMD), or any other PuLP solver name that is
+available on the machine (``pulp.listSolvers(onlyAvailable=True)``).
 
 Statuses are reported honestly: ``optimal`` only when the solver proved optimality; a run
 stopped by a time or iteration limit is ``time_limit`` (with its incumbent, if any), never
@@ -16,6 +16,7 @@ problem as stated.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -67,15 +68,10 @@ def make_solver(settings: SolverSettings) -> tuple[pulp.LpSolver, str, str]:
             raise SolverUnavailable("HiGHS is not installed (pip install highspy)")
         return solver, "highs", highspy.Highs().version()
     if name == "cbc":
-        try:
-            import cbcbox
-        except ImportError:  # pragma: no cover - cbcbox is a dependency
-            raise SolverUnavailable("CBC is not installed (pip install 'pulp[cbc]')") from None
+        path = _cbc_binary()
         options = [f"{key} {value}" for key, value in settings.options.items()]
-        solver = pulp.COIN_CMD(
-            path=cbcbox.cbc_bin_path(), gapRel=settings.mip_gap, threads=settings.threads, options=options, **common
-        )
-        return solver, "cbc", getattr(cbcbox, "__version__", _package_version("cbcbox"))
+        solver = pulp.COIN_CMD(path=path, gapRel=settings.mip_gap, threads=settings.threads, options=options, **common)
+        return solver, "cbc", f"bundled with PuLP {pulp.__version__}"
     if name in pulp.listSolvers(onlyAvailable=True):
         return pulp.getSolver(name, **common, **settings.options), name, "unknown"
     raise SolverUnavailable(
@@ -83,13 +79,13 @@ def make_solver(settings: SolverSettings) -> tuple[pulp.LpSolver, str, str]:
     )
 
 
-def _package_version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
+def _cbc_binary() -> str:
+    """The CBC binary that PuLP 3 bundles (called through COIN_CMD, not the deprecated PULP_CBC_CMD)."""
+    from pulp.apis.coin_api import pulp_cbc_path
 
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "unknown"
+    if not os.path.isfile(pulp_cbc_path):
+        raise SolverUnavailable(f"PuLP's bundled CBC is missing on this platform ({pulp_cbc_path}); use --solver highs")
+    return pulp_cbc_path
 
 
 def solve_model(model: Model, settings: SolverSettings) -> Solution:

@@ -1,0 +1,108 @@
+"""The command line end to end: results folders, exit codes, reruns, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import optimizer
+from conftest import INDUSTRIES, write_tiny
+from optimizer.cli import main
+
+FILES = {"allocation.csv", "by_zone.csv", "by_industry.csv", "constraints.csv", "summary.json", "scenario.yaml",
+         "scenario", "report.md"}
+
+
+def test_run_with_no_argument_solves_the_default(tmp_path):
+    command = [shutil.which("optimizer") or sys.executable, "run"]
+    if not command[0].endswith("optimizer"):
+        command = [sys.executable, "-m", "optimizer", "run"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "status: optimal" in done.stdout and "chongqing-default" in done.stdout
+    (folder,) = (tmp_path / "results").iterdir()
+    assert {p.name for p in folder.iterdir()} == FILES
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "optimal"
+    allocation = pd.read_csv(folder / "allocation.csv")
+    assert list(allocation.columns[:8]) == ["unit", "unit_name", "zone", "industry", "industry_name", "category",
+                                            "land_km2", "output_100m_yuan"]
+    assert allocation["output_100m_yuan"].sum() == pytest.approx(summary["objective"]["value"])
+
+
+def test_results_folder_contents_and_exact_rerun(tmp_path):
+    root = tmp_path / "results"
+    path = write_tiny(tmp_path / "s", {"carbon_budget": {"total_mt": 5}})
+    assert main(["run", str(path), "--results-root", str(root), "--quiet"]) == 0
+    (first,) = root.iterdir()
+    assert {p.name for p in first.iterdir()} == FILES
+    constraints = pd.read_csv(first / "constraints.csv")
+    assert list(constraints.columns) == ["name", "family", "meaning", "sense", "rhs", "unit", "activity", "slack",
+                                         "shadow_price", "shadow_price_unit", "binding"]
+    assert constraints.set_index("name").loc["carbon_budget", "shadow_price"] == pytest.approx(1500)
+    report = (first / "report.md").read_text(encoding="utf-8")
+    assert "one more t CO2 of the city carbon budget of 5 Mt CO2 would add 1,500 yuan output" in report
+    # The resolved scenario repeats the run exactly, into a new folder.
+    assert main(["run", str(first / "scenario.yaml"), "--results-root", str(root), "--quiet"]) == 0
+    second = next(p for p in root.iterdir() if p != first)
+    for table in ("allocation.csv", "by_zone.csv", "constraints.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(first / table), pd.read_csv(second / table))
+
+
+def test_runs_never_overwrite_each_other(tmp_path):
+    root = tmp_path / "results"
+    path = write_tiny(tmp_path / "s")
+    for _ in range(3):
+        assert main(["run", str(path), "--results-root", str(root), "--quiet"]) == 0
+    assert len(list(root.iterdir())) == 3
+
+
+def test_infeasible_exits_3_and_says_so(tmp_path, capsys):
+    industries = INDUSTRIES.replace("lo,Low carbon,g,4,100000,200,300,5,,", "lo,Low carbon,g,4,100000,200,300,5,20,")
+    path = write_tiny(tmp_path / "s", industries=industries)
+    assert main(["run", str(path), "--results-root", str(tmp_path / "r")]) == 3
+    assert "status: infeasible" in capsys.readouterr().out
+    (folder,) = (tmp_path / "r").iterdir()
+    assert json.loads((folder / "summary.json").read_text())["status"] == "infeasible"
+
+
+def test_time_limit_exits_4(tmp_path):
+    path = write_tiny(tmp_path / "s")
+    assert main(["run", str(path), "--time-limit", "1e-9", "--results-root", str(tmp_path / "r"), "--quiet"]) == 4
+
+
+def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
+    import optimizer.report
+
+    def interrupted(result):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(optimizer.report, "markdown_report", interrupted)
+    root = tmp_path / "results"
+    assert main(["run", str(write_tiny(tmp_path / "s")), "--results-root", str(root)]) == 130
+    assert list(root.iterdir()) == []
+
+
+def test_validate_reports_the_model_size(capsys):
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert "chongqing-default" in out and "admitted unit-industry pairs" in out
+
+
+def test_solvers_lists_highs_and_cbc(capsys):
+    assert main(["solvers"]) == 0
+    assert {"highs", "cbc"} <= set(capsys.readouterr().out.split())
+
+
+def test_python_api_save(tmp_path):
+    result = optimizer.solve(write_tiny(tmp_path / "s"))
+    folder = result.save(tmp_path / "mine")
+    assert folder == tmp_path / "mine" and (folder / "summary.json").is_file()
+    with pytest.raises(FileExistsError):
+        result.save(tmp_path / "mine")

@@ -1,0 +1,85 @@
+"""Scenario files: extends, updates, immutability, with_changes, and the resolved copy."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+import optimizer
+from conftest import write_tiny
+
+
+def test_a_variant_is_a_few_lines(tmp_path):
+    write_tiny(tmp_path)
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        "extends: tiny.yaml\n"
+        "name: variant\n"
+        "carbon_budget: {total_mt: 5}\n"
+        "units:\n  update:\n    u2: {land_km2: 8}\n",
+        encoding="utf-8",
+    )
+    s = optimizer.load_scenario(variant)
+    assert s.name == "variant"
+    assert s.carbon_budget.total_mt == 5
+    assert s.table("units").loc["u2", "land_km2"] == 8
+    assert s.zoning["a"].admits == ("m", "g")  # inherited from the parent
+    # Both YAML files and every table are recorded with their hashes.
+    assert {p.rsplit("/", 1)[-1] for p in s.files} == {"variant.yaml", "tiny.yaml", "zones.csv", "units.csv", "industries.csv"}
+    # max 10h + 4l, h + l ≤ 18, 0.5h + 0.1l ≤ 5 → 0.4h = 5 − 1.8 → h = 8, l = 10: 120.
+    assert optimizer.solve(s).objective == pytest.approx(120)
+
+
+def test_nested_settings_merge_in_a_variant(tmp_path):
+    write_tiny(tmp_path, {"zoning": {"a": {"admits": ["m", "g"], "share_min": {"g": 0.3}}, "b": {"admits": ["m", "g"]}}})
+    (tmp_path / "v.yaml").write_text("extends: tiny.yaml\nzoning:\n  b: {admits: [g]}\n", encoding="utf-8")
+    s = optimizer.load_scenario(tmp_path / "v.yaml")
+    assert s.zoning["a"].share_min == {"g": 0.3}
+    assert s.zoning["b"].admits == ("g",)
+
+
+def test_inline_rows_instead_of_csv(tmp_path):
+    path = tmp_path / "inline.yaml"
+    path.write_text(
+        "zones: [{id: z}]\n"
+        "units: [{id: u, zone: z, land_km2: 2}]\n"
+        "industries: [{id: k, category: c, output_100m_yuan_per_km2: 3, carbon_t_per_km2: 1}]\n"
+        "zoning: {z: {admits: [c]}}\n",
+        encoding="utf-8",
+    )
+    assert optimizer.solve(path).objective == pytest.approx(6)
+
+
+def test_scenario_is_immutable_and_with_changes_copies(tmp_path):
+    s = optimizer.load_scenario(write_tiny(tmp_path))
+    with pytest.raises(ValidationError):
+        s.name = "other"
+    changed = s.with_changes(carbon_budget={"total_mt": 5}, industries={"hi": {"max_km2": 12}})
+    assert s.carbon_budget.total_mt is None and changed.carbon_budget.total_mt == 5
+    assert s.table("industries").loc["hi", "max_km2"] != 12
+    assert changed.table("industries").loc["hi", "max_km2"] == 12
+    # A table returned to a notebook is a copy: editing it changes nothing.
+    units = s.table("units")
+    units.loc["u1", "land_km2"] = 99
+    assert s.table("units").loc["u1", "land_km2"] == 10
+    # A DataFrame replaces a table.
+    smaller = s.with_changes(units=units.assign(land_km2=[1.0, 1.0]))
+    assert optimizer.solve(smaller).objective == pytest.approx(20)
+
+
+def test_with_changes_validates(tmp_path):
+    s = optimizer.load_scenario(write_tiny(tmp_path))
+    with pytest.raises(optimizer.ScenarioError, match="greater than or equal to 0"):
+        s.with_changes(carbon_budget={"total_mt": -3})
+    with pytest.raises(optimizer.ScenarioError, match="unknown field 'budget'"):
+        s.with_changes(budget=3)
+    with pytest.raises(optimizer.ScenarioError, match="Valid: hi, lo"):
+        s.with_changes(industries={"steel": {"max_km2": 1}})
+
+
+def test_repr_is_readable(tmp_path):
+    s = optimizer.load_scenario(write_tiny(tmp_path))
+    assert repr(s) == (
+        "Scenario('tiny': 2 units in 2 zones, 2 industries, carbon budget none, objective output, solver highs)"
+    )
+    assert "optimal, output 150.0" in repr(optimizer.solve(s))

@@ -1,0 +1,69 @@
+"""HiGHS and CBC agree, statuses are honest, and an unknown solver is a clear input error."""
+
+from __future__ import annotations
+
+import pytest
+
+import optimizer
+from conftest import INDUSTRIES, write_tiny
+from optimizer.cli import main
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_tiny_optimum_and_prices_with_each_solver(tmp_path, solver):
+    # See test_rules.test_city_carbon_budget_and_its_price for the working.
+    result = optimizer.solve(write_tiny(tmp_path, {"carbon_budget": {"total_mt": 5}}), solver=solver)
+    assert result.status == "optimal"
+    assert result.solution.solver == solver
+    assert result.objective == pytest.approx(112.5)
+    prices = result.constraints.set_index("name")["shadow_price"]
+    assert prices["carbon_budget"] == pytest.approx(1500)
+    assert prices["land[u1]"] == pytest.approx(2.5e8)
+
+
+def test_default_same_with_highs_and_cbc(default_result):
+    cbc = optimizer.solve(solver="cbc")
+    assert cbc.status == default_result.status == "optimal"
+    assert cbc.objective == pytest.approx(default_result.objective, rel=1e-7)
+    assert cbc.kpis["carbon_t"] == pytest.approx(default_result.kpis["carbon_t"], rel=1e-7)
+    # The carbon budget's price is unique where the optimum is non-degenerate in it.
+    highs_price = default_result.constraints.set_index("name").loc["carbon_budget", "shadow_price"]
+    cbc_price = cbc.constraints.set_index("name").loc["carbon_budget", "shadow_price"]
+    assert cbc_price == pytest.approx(highs_price, rel=1e-6)
+
+
+def test_infeasible_is_reported_as_such(tmp_path):
+    # lo ≥ 20 km² but only 15 km² exist.
+    industries = INDUSTRIES.replace("lo,Low carbon,g,4,100000,200,300,5,,", "lo,Low carbon,g,4,100000,200,300,5,20,")
+    for solver in ("highs", "cbc"):
+        result = optimizer.solve(write_tiny(tmp_path / solver, industries=industries), solver=solver)
+        assert result.status == "infeasible"
+        assert result.objective is None
+        assert result.exit_code == 3
+
+
+def test_minimum_for_an_industry_no_zone_admits_is_infeasible(tmp_path):
+    industries = INDUSTRIES.replace("lo,Low carbon,g,4,100000,200,300,5,,", "lo,Low carbon,g,4,100000,200,300,5,1,")
+    zoning = {"a": {"admits": ["m"]}, "b": {"admits": ["m"]}}
+    result = optimizer.solve(write_tiny(tmp_path, {"zoning": zoning}, industries=industries))
+    assert result.status == "infeasible"
+
+
+def test_a_time_limit_is_not_called_optimal(tmp_path):
+    result = optimizer.solve(write_tiny(tmp_path), time_limit_s=1e-9)
+    assert result.status in ("time_limit", "not_solved")
+    assert result.exit_code == 4
+
+
+def test_unknown_solver_exits_2_naming_the_valid_ones(tmp_path, capsys):
+    code = main(["run", str(write_tiny(tmp_path)), "--solver", "gurobi-nope", "--results-root", str(tmp_path / "r")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "gurobi-nope" in err and "highs" in err and "cbc" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_unknown_solver_in_scenario_file(tmp_path, capsys):
+    path = write_tiny(tmp_path, {"solver": {"name": "nosuch"}})
+    assert main(["run", str(path), "--results-root", str(tmp_path / "r")]) == 2
+    assert "nosuch" in capsys.readouterr().err
