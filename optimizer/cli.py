@@ -72,7 +72,10 @@ def _validate(args) -> int:
     scenario = load_scenario(args.scenario)
     model = build(scenario)
     print(f"{scenario!r}")
-    print(f"valid: {len(model.pairs)} admitted unit-industry pairs, {len(model.constraints)} constraints")
+    print(
+        f"valid: {len(model.pairs)} admitted unit-industry pairs, {len(model.variables)} variables, "
+        f"{len(model.constraints)} constraints"
+    )
     return 0
 
 
@@ -103,6 +106,8 @@ def _run(args) -> int:
 
 
 def _summary(result, folder: Path) -> str:
+    from .report import price_in_words
+
     lines = [repr(result.scenario), f"status: {result.status}" + (f" ({result.solution.message})" if result.solution.message else "")]
     if result.has_solution:
         k = result.kpis
@@ -110,9 +115,12 @@ def _summary(result, folder: Path) -> str:
         budget = f" of {k['carbon_budget_mt']:g} Mt budget" if k["carbon_budget_mt"] else ""
         lines.append(f"carbon: {k['carbon_mt']:,.3f} Mt CO2/yr{budget}")
         lines.append(f"land:   {k['land_km2']:,.2f} of {k['land_available_km2']:,.2f} km2 available")
-        binding = result.constraints[result.constraints["binding"] & (result.constraints["family"] != "land")]
-        for _, row in binding.iterrows():
-            lines.append(f"binds:  {row['name']} (shadow price {row['shadow_price']:,.0f} {row['shadow_price_unit']})")
+        c = result.constraints
+        binding = c[c["binding"] & (c["family"] != "land")].sort_values("family")
+        for _, row in binding.head(6).iterrows():
+            lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
+        if len(binding) > 6:
+            lines.append(f"        (+{len(binding) - 6} more binding limits: see constraints.csv)")
     elif result.status == "infeasible":
         lines.append("the scenario's limits cannot all hold at once: relax a minimum, a share rule or a budget")
     lines.append(f"results: {folder}")

@@ -1,14 +1,22 @@
-"""Scenario → linear program.
+"""Scenario → linear (or mixed-integer) program.
 
-The model is array-first: one row of ``pairs`` per decision variable x[u,k] (km² of land given
-to industry k in unit u, only for admitted pairs), and every constraint is stored as the pair
-positions it touches with their coefficients, a sense and a right-hand side, plus its readable
-name and its meaning in planning terms. The PuLP problem is assembled from those arrays in one
-pass (``LpAffineExpression(zip(variables, coefficients))``, no per-term Python arithmetic), so
-the same arrays serve reporting (activities, slacks) and tests of the compiled constraints.
+The model is array-first. ``variables`` holds one row per decision variable: its readable name,
+its ``kind`` (``land`` for x[u,k], the km² of land given to industry k in unit u; rule families
+may add other kinds), where it sits (unit, zone, industry, category), its bounds and
+integrality, and its contribution per unit of value to every criterion (land, output, carbon,
+energy, jobs, pollutant) plus a ``penalty`` in objective units. Because every kind carries the
+same criterion columns, the land, carbon and other limits count every kind alike: a rule family
+that adds variables (projects, retirements, slacks) is covered by the others automatically.
+
+Every constraint is stored as the variable positions it touches with their coefficients, a
+sense and a right-hand side, plus its readable name and its meaning in planning terms. The PuLP
+problem is assembled from those arrays in one pass (``LpAffineExpression(zip(variables,
+coefficients))``, no per-term Python arithmetic), so the same arrays serve reporting
+(activities, slacks) and tests of the compiled constraints.
 
 Each rule family lives in ``optimizer.rules.<family>`` with its mathematics in the module
-docstring; ``optimizer.rules.RULE_FAMILIES`` lists them in build order.
+docstring; ``optimizer.rules.RULE_FAMILIES`` lists them. Building runs three phases over the
+families: ``admit`` (filter the x[u,k] candidates), ``add_variables``, ``add_constraints``.
 """
 
 from __future__ import annotations
@@ -23,15 +31,18 @@ from .criteria import CRITERIA
 from .scenario import Scenario
 
 SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
+PLACE_COLUMNS = ["name", "kind", "unit", "zone", "industry", "category"]
+BOUND_COLUMNS = ["lower", "upper", "integer"]
+EFFECT_COLUMNS = [*CRITERIA, "penalty"]  # per unit of the variable's value
 
 
 @dataclass
 class Constraint:
-    """One named linear constraint: Σ coefficients · x[positions] (sense) rhs, in user units."""
+    """One named linear constraint: Σ coefficients · v[positions] (sense) rhs, in user units."""
 
     name: str  # readable and stable, e.g. land[fuling], carbon_budget
     family: str  # rule family, e.g. land, zoning, carbon
-    positions: np.ndarray  # indices into Model.pairs
+    positions: np.ndarray  # indices into Model.variables
     coefficients: np.ndarray
     sense: str  # "<=", ">=", "=="
     rhs: float
@@ -41,18 +52,33 @@ class Constraint:
 
 @dataclass
 class Model:
-    """A compiled scenario: variables (``pairs``), constraints and objective, and the PuLP problem."""
+    """A compiled scenario: the variable table, named constraints, objective, and the PuLP problem."""
 
     scenario: Scenario
-    pairs: pd.DataFrame  # unit, zone, industry, category, per-km² criterion coefficients
+    variables: pd.DataFrame  # one row per decision variable (see module docstring)
     constraints: list[Constraint]
     objective: str  # criterion name
-    problem: pulp.LpProblem
-    variables: list[pulp.LpVariable] = field(repr=False)
+    problem: pulp.LpProblem = field(repr=False)
+    lp_variables: list[pulp.LpVariable] = field(repr=False)
 
     @property
     def sense(self) -> str:
         return CRITERIA[self.objective].sense
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """The x[u,k] land variables (the first rows of ``variables``)."""
+        return self.variables[self.variables["kind"] == "land"]
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.variables["integer"].any())
+
+    def objective_vector(self) -> np.ndarray:
+        """Objective coefficients: the criterion, worsened by every penalty."""
+        penalty = self.variables["penalty"].to_numpy()
+        criterion = self.variables[self.objective].to_numpy()
+        return criterion - penalty if self.sense == "max" else criterion + penalty
 
     def constraint_table(self) -> pd.DataFrame:
         """The compiled constraints, one row each (for inspection and tests)."""
@@ -69,19 +95,38 @@ class Model:
         )
 
     def coefficients(self, name: str) -> pd.Series:
-        """The coefficients of one constraint, indexed by (unit, industry)."""
+        """The coefficients of one constraint, indexed by variable name."""
         constraint = next(c for c in self.constraints if c.name == name)
-        index = pd.MultiIndex.from_frame(self.pairs.iloc[constraint.positions][["unit", "industry"]])
+        index = pd.Index(self.variables["name"].to_numpy()[constraint.positions], name="variable")
         return pd.Series(constraint.coefficients, index=index, name=name)
 
 
 class ModelBuilder:
-    """What a rule family sees: the scenario, the candidate pairs, and ``add``."""
+    """What a rule family sees: the scenario, the variable table so far, ``add_variables`` and ``add``."""
 
     def __init__(self, scenario: Scenario, pairs: pd.DataFrame):
         self.scenario = scenario
-        self.pairs = pairs
+        self.variables = pairs.reset_index(drop=True)
         self.constraints: list[Constraint] = []
+
+    def add_variables(self, kind: str, frame: pd.DataFrame) -> np.ndarray:
+        """Append variables of a new kind; returns their positions.
+
+        ``frame`` needs ``name``; other columns default to: no place (""), bounds [0, ∞),
+        continuous, and zero effect on every criterion and penalty.
+        """
+        frame = frame.copy()
+        frame["kind"] = kind
+        for column in PLACE_COLUMNS:
+            if column not in frame:
+                frame[column] = ""
+        defaults = {"lower": 0.0, "upper": np.inf, "integer": False, **{c: 0.0 for c in EFFECT_COLUMNS}}
+        for column, value in defaults.items():
+            if column not in frame:
+                frame[column] = value
+        start = len(self.variables)
+        self.variables = pd.concat([self.variables, frame[self.variables.columns]], ignore_index=True)
+        return np.arange(start, len(self.variables))
 
     def add(
         self,
@@ -117,21 +162,24 @@ class ModelBuilder:
         unit: str,
         name: str,
         meaning: str,
-        pairs: pd.DataFrame | None = None,
+        rows: pd.DataFrame | None = None,
     ) -> None:
-        """One constraint per group of ``pairs`` (default: all pairs) sharing the ``by`` columns.
+        """One constraint per group of variables (default: all with a non-zero coefficient).
 
-        ``coefficients`` is a column of ``pairs`` or a Series aligned with its index; ``name``
-        and ``meaning`` are format strings over the group key (``{key}``, several columns
-        joined by commas); ``rhs`` is one number or a mapping from key to number (keys mapped
-        to None, or missing, get no constraint).
+        ``coefficients`` is a column of ``variables`` or a Series aligned with its index;
+        ``rows`` optionally restricts the variables considered; ``name`` and ``meaning`` are
+        format strings over the group key (``{key}``, several columns joined by commas);
+        ``rhs`` is one number or a mapping from key to number (keys mapped to None, or
+        missing, get no constraint).
         """
-        pairs = self.pairs if pairs is None else pairs
-        values = (pairs[coefficients] if isinstance(coefficients, str) else coefficients.reindex(pairs.index)).to_numpy(
+        rows = self.variables if rows is None else rows
+        values = (rows[coefficients] if isinstance(coefficients, str) else coefficients.reindex(rows.index)).to_numpy(
             dtype=float
         )
-        positions = pairs.index.to_numpy()
-        for key, local in pairs.groupby(by, sort=True).indices.items():
+        keep = values != 0
+        rows, values = rows[keep], values[keep]
+        positions = rows.index.to_numpy()
+        for key, local in rows.groupby(by, sort=True).indices.items():
             bound = rhs.get(key) if isinstance(rhs, dict) else rhs
             if bound is None:
                 continue
@@ -149,49 +197,66 @@ class ModelBuilder:
 
 
 def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
-    """Every (unit, industry) pair with its coefficients scaled by the unit's land intensity."""
+    """Every (unit, industry) land variable x[u,k], its effects scaled by the unit's land intensity."""
     units = scenario.table("units")
     industries = scenario.table("industries")
+    unit_ids = np.repeat(units.index.to_numpy(), len(industries))
+    industry_ids = np.tile(industries.index.to_numpy(), len(units))
     pairs = pd.DataFrame(
         {
-            "unit": np.repeat(units.index.to_numpy(), len(industries)),
-            "industry": np.tile(industries.index.to_numpy(), len(units)),
+            "name": [f"x[{u},{k}]" for u, k in zip(unit_ids, industry_ids)],
+            "kind": "land",
+            "unit": unit_ids,
+            "zone": units["zone"].reindex(unit_ids).to_numpy(),
+            "industry": industry_ids,
+            "category": industries["category"].reindex(industry_ids).to_numpy(),
+            "lower": 0.0,
+            "upper": np.inf,
+            "integer": False,
         }
     )
-    pairs["zone"] = units["zone"].reindex(pairs["unit"]).to_numpy()
-    pairs["category"] = industries["category"].reindex(pairs["industry"]).to_numpy()
-    intensity = units["land_intensity"].reindex(pairs["unit"]).to_numpy()
+    intensity = units["land_intensity"].reindex(unit_ids).to_numpy()
     for criterion in CRITERIA.values():
         if criterion.column is None:
             pairs[criterion.name] = 1.0
         else:
-            pairs[criterion.name] = industries[criterion.column].reindex(pairs["industry"]).to_numpy() * intensity
+            pairs[criterion.name] = industries[criterion.column].reindex(industry_ids).to_numpy() * intensity
+    pairs["penalty"] = 0.0
     return pairs
 
 
 def build(scenario: Scenario) -> Model:
-    """Compile a scenario into a model: admitted pairs, rule-family constraints, objective."""
+    """Compile a scenario: admitted pairs, the families' variables and constraints, the objective."""
     from .rules import RULE_FAMILIES
 
     pairs = candidate_pairs(scenario)
     for family in RULE_FAMILIES:
-        admit = getattr(family, "admit", None)
-        if admit is not None:
-            pairs = admit(scenario, pairs)
-    pairs = pairs.reset_index(drop=True)
-
+        if hasattr(family, "admit"):
+            pairs = family.admit(scenario, pairs)
     builder = ModelBuilder(scenario, pairs)
+    for family in RULE_FAMILIES:
+        if hasattr(family, "add_variables"):
+            family.add_variables(builder)
     for family in RULE_FAMILIES:
         family.add_constraints(builder)
 
+    variables = builder.variables
     criterion = CRITERIA[scenario.objective]
     problem = pulp.LpProblem(scenario.name, pulp.LpMaximize if criterion.sense == "max" else pulp.LpMinimize)
-    variables = [
-        problem.add_variable(f"x{i}_{unit}_{industry}", lowBound=0)
-        for i, (unit, industry) in enumerate(zip(pairs["unit"], pairs["industry"]))
+    lp_variables = [
+        problem.add_variable(
+            f"v{i}",
+            lowBound=lower,
+            upBound=None if np.isinf(upper) else upper,
+            cat=pulp.LpInteger if integer else pulp.LpContinuous,
+        )
+        for i, (lower, upper, integer) in enumerate(
+            zip(variables["lower"].tolist(), variables["upper"].tolist(), variables["integer"].tolist())
+        )
     ]
-    problem.setObjective(pulp.LpAffineExpression(zip(variables, pairs[criterion.name].to_numpy().tolist())))
+    model = Model(scenario, variables, builder.constraints, scenario.objective, problem, lp_variables)
+    problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, model.objective_vector().tolist())))
     for index, c in enumerate(builder.constraints):
-        expression = pulp.LpAffineExpression(zip([variables[p] for p in c.positions], c.coefficients.tolist()))
+        expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in c.positions], c.coefficients.tolist()))
         problem.addConstraint(pulp.LpConstraint(expression, SENSES[c.sense], f"c{index}", c.rhs))
-    return Model(scenario, pairs, builder.constraints, scenario.objective, problem, variables)
+    return model

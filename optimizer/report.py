@@ -110,7 +110,15 @@ def price_in_words(row: pd.Series) -> str:
     gain = row["shadow_price"]
     what = row["shadow_price_unit"].split(" per ")[0]
     verb = "add" if gain >= 0 else "cost"
-    return f"{relax} {unit} of the {row['meaning']} would {verb} {_fmt(abs(gain), 0)} {what}"
+    return f"{relax} {unit} of the {row['meaning']} would {verb} {_amount(abs(gain))} {what}"
+
+
+def _amount(value: float) -> str:
+    """1,500 / 36.4 million / 12.3 billion: readable at any size."""
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if value >= size:
+            return f"{value / size:,.1f} {word}"
+    return _fmt(value, 0)
 
 
 def markdown_report(result) -> str:

@@ -67,33 +67,36 @@ class Result:
     # ---- tables
 
     @cached_property
-    def _land(self) -> np.ndarray:
-        values = self.solution.values if self.has_solution else np.zeros(len(self.model.pairs))
-        # Solver noise (|x| below 1e-9 km²) is not an assignment.
+    def values(self) -> np.ndarray:
+        """The solution value of every variable (zeros when there is no solution)."""
+        values = self.solution.values if self.has_solution else np.zeros(len(self.model.variables))
+        # Solver noise (|v| below 1e-9) is not a decision.
         return np.where(np.abs(values) < 1e-9, 0.0, values)
 
     @cached_property
-    def allocation(self) -> pd.DataFrame:
-        """One row per (unit, industry) that receives land."""
-        pairs = self.model.pairs
-        names = self.scenario.table("units")
-        industries = self.scenario.table("industries")
-        table = pd.DataFrame(
-            {
-                "unit": pairs["unit"],
-                "unit_name": names["name"].reindex(pairs["unit"]).to_numpy(),
-                "zone": pairs["zone"],
-                "industry": pairs["industry"],
-                "industry_name": industries["name"].reindex(pairs["industry"]).to_numpy(),
-                "category": pairs["category"],
-            }
-        )
+    def contributions(self) -> pd.DataFrame:
+        """Every variable with a non-zero value: its place, value, and effect on each criterion."""
+        variables = self.model.variables
+        table = variables[["name", "kind", "unit", "zone", "industry", "category"]].copy()
+        table["value"] = self.values
         for criterion, column in COLUMNS.items():
-            table[column] = pairs[criterion].to_numpy() * self._land
-        return table[self._land > 0].reset_index(drop=True)
+            table[column] = variables[criterion].to_numpy() * self.values
+        return table[self.values != 0].reset_index(drop=True)
+
+    @cached_property
+    def allocation(self) -> pd.DataFrame:
+        """One row per (unit, industry) land variable x[u,k] that receives land."""
+        land = self.contributions[self.contributions["kind"] == "land"]
+        names = self.scenario.table("units")["name"]
+        industry_names = self.scenario.table("industries")["name"]
+        table = land[["unit", "zone", "industry", "category", *COLUMNS.values()]].copy()
+        table.insert(1, "unit_name", names.reindex(table["unit"]).to_numpy())
+        table.insert(4, "industry_name", industry_names.reindex(table["industry"]).to_numpy())
+        return table.reset_index(drop=True)
 
     def _totals(self, by: str) -> pd.DataFrame:
-        return self.allocation.groupby(by)[list(COLUMNS.values())].sum()
+        """Totals over every kind of variable (land allocation and whatever families add)."""
+        return self.contributions.groupby(by)[list(COLUMNS.values())].sum()
 
     @cached_property
     def by_zone(self) -> pd.DataFrame:
@@ -124,7 +127,7 @@ class Result:
         criterion = CRITERIA[self.model.objective]
         rows = []
         for c, dual in zip(self.model.constraints, self.solution.duals):
-            activity = float(c.coefficients @ self._land[c.positions]) if self.has_solution else np.nan
+            activity = float(c.coefficients @ self.values[c.positions]) if self.has_solution else np.nan
             slack = (c.rhs - activity) if c.sense == "<=" else (activity - c.rhs) if c.sense == ">=" else -abs(
                 activity - c.rhs
             )
@@ -151,7 +154,7 @@ class Result:
 
     @cached_property
     def kpis(self) -> dict[str, float | None]:
-        totals = {column: float(self.allocation[column].sum()) for column in COLUMNS.values()}
+        totals = {column: float(self.contributions[column].sum()) for column in COLUMNS.values()}
         land_available = float(sum(unit.land_km2 for unit in self.scenario.units))
         budget = self.scenario.carbon_budget.total_mt
         return {
@@ -185,7 +188,11 @@ class Result:
             },
             "kpis": self.kpis,
             "solver": {"name": s.solver, "version": s.solver_version, "options": s.options, "seconds": s.seconds},
-            "size": {"variables": len(self.model.pairs), "constraints": len(self.model.constraints)},
+            "size": {
+                "variables": len(self.model.variables),
+                "integer_variables": int(self.model.variables["integer"].sum()),
+                "constraints": len(self.model.constraints),
+            },
             "timings_s": self.timings,
         }
 

@@ -35,7 +35,7 @@ SOLVER_ALIASES = {"highs": "HiGHS", "cbc": "COIN_CMD"}
 class Solution:
     status: str  # one of STATUSES
     objective: float | None
-    values: np.ndarray  # per variable, in Model.pairs order (NaN when no solution)
+    values: np.ndarray  # per variable, in Model.variables order (NaN when no solution)
     duals: np.ndarray  # per constraint, d(objective)/d(rhs) (NaN when not available)
     solver: str
     solver_version: str
@@ -92,7 +92,7 @@ def solve_model(model: Model, settings: SolverSettings) -> Solution:
     solver, name, version = make_solver(settings)
     problem = model.problem
     started = time.perf_counter()
-    if not model.variables:
+    if not model.lp_variables:
         return _solve_empty(model, name, version, started)
     try:
         problem.solve(solver)
@@ -101,14 +101,14 @@ def solve_model(model: Model, settings: SolverSettings) -> Solution:
     seconds = time.perf_counter() - started
     status, message, bound, gap = _status(problem, name)
     maximise = model.sense == "max"
-    values = np.array([v.varValue if v.varValue is not None else np.nan for v in model.variables], dtype=float)
+    values = np.array([v.varValue if v.varValue is not None else np.nan for v in model.lp_variables], dtype=float)
     duals = np.array([_dual(c.pi) for c in problem.constraints()], dtype=float)
     if name == "highs" and maximise:
         duals = -duals
     if status not in ("optimal", "time_limit"):
         values[:] = np.nan
         duals[:] = np.nan
-    objective = float(model.pairs[model.objective].to_numpy() @ values) if status in ("optimal", "time_limit") else None
+    objective = float(model.objective_vector() @ values) if status in ("optimal", "time_limit") else None
     if status == "time_limit" and np.isnan(values).any():
         status, objective, message = "not_solved", None, message or "stopped at a limit with no solution"
     return Solution(status, objective, values, duals, name, version, seconds, message, bound, gap, _options(settings))
@@ -143,7 +143,7 @@ def _status(problem: pulp.LpProblem, solver: str) -> tuple[str, str, float | Non
             s.kInterrupt: "time_limit",
         }
         status = mapping.get(model_status, "error")
-        is_mip = info.mip_node_count >= 0 and any(v.cat == pulp.LpInteger for v in problem.variables())
+        is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
         bound = float(info.mip_dual_bound) if is_mip else None
         gap = float(info.mip_gap) if is_mip else (0.0 if status == "optimal" else None)
         return status, "" if status == "optimal" else f"HiGHS: {text}", bound, gap
@@ -180,7 +180,7 @@ def _failed(model: Model, name: str, version: str, started: float, message: str)
     return Solution(
         "error",
         None,
-        np.full(len(model.variables), np.nan),
+        np.full(len(model.lp_variables), np.nan),
         np.full(len(model.constraints), np.nan),
         name,
         version,

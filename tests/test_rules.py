@@ -36,7 +36,7 @@ def test_land_only(tmp_path):
     # One more km² in u1 adds 10 (100m yuan) = 1e9 yuan.
     assert price(result, "land[u1]") == pytest.approx(10e8)
     model = result.model
-    assert model.coefficients("land[u2]").to_dict() == {("u2", "hi"): 1.0, ("u2", "lo"): 1.0}
+    assert model.coefficients("land[u2]").to_dict() == {"x[u2,hi]": 1.0, "x[u2,lo]": 1.0}
 
 
 def test_zoning_admission(tmp_path):
@@ -67,7 +67,7 @@ def test_share_min(tmp_path):
     assert land_of(result, "u1", "lo") == pytest.approx(3)
     # The compiled row: (1[g] − 0.3)·x ≥ 0 over zone a's pairs.
     row = result.model.coefficients("share_min[a,g]").to_dict()
-    assert row == pytest.approx({("u1", "hi"): -0.3, ("u1", "lo"): 0.7})
+    assert row == pytest.approx({"x[u1,hi]": -0.3, "x[u1,lo]": 0.7})
 
 
 def test_share_max(tmp_path):

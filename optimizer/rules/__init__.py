@@ -1,8 +1,12 @@
 """Rule families, in build order.
 
-Each family is a module with its mathematics in the docstring, a ``FAMILY`` name, an optional
-``admit(scenario, pairs) -> pairs`` that removes decision variables the rule forbids, and
-``add_constraints(builder)`` that adds its named constraints. Adding a family means writing its
+Each family is a module with its mathematics in the docstring, a ``FAMILY`` name, and up to
+three hooks, run in three phases over all families (see ``optimizer.model.build``):
+
+- ``admit(scenario, pairs) -> pairs``: remove x[u,k] candidates the rule forbids;
+- ``add_variables(builder)``: add variables of its own kind (``builder.add_variables``);
+- ``add_constraints(builder)``: add its named constraints (``builder.add``/``add_grouped``).
+ Adding a family means writing its
 module, its section of the scenario schema, and one line here.
 """
 

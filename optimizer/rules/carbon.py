@@ -4,7 +4,9 @@
     carbon_budget[z]:   Σ_{u∈z,k} e_k · m_u · x[u,k] ≤ B_z · 10⁶
 
 e_k is industry k's carbon per km² (direct and electricity), m_u the unit's land intensity,
-B and B_z the budgets in Mt CO2 per year from the scenario's ``carbon_budget`` section.
+B and B_z the budgets in Mt CO2 per year from the scenario's ``carbon_budget`` section. The sums
+run over every variable with a carbon effect, so variables other families add (projects,
+retirements) count as well.
 """
 
 from __future__ import annotations
@@ -15,20 +17,20 @@ TONNES_PER_MT = 1e6
 
 def add_constraints(builder) -> None:
     budget = builder.scenario.carbon_budget
-    pairs = builder.pairs
+    emitting = builder.variables[builder.variables["carbon"] != 0]
     if budget.total_mt is not None:
         builder.add(
             "carbon_budget",
             FAMILY,
-            pairs.index.to_numpy(),
-            pairs["carbon"].to_numpy(),
+            emitting.index.to_numpy(),
+            emitting["carbon"].to_numpy(),
             "<=",
             budget.total_mt * TONNES_PER_MT,
             "t CO2",
             f"city carbon budget of {budget.total_mt:g} Mt CO2",
         )
     for zone, limit in budget.by_zone_mt.items():
-        in_zone = pairs[pairs["zone"] == zone]
+        in_zone = emitting[emitting["zone"] == zone]
         builder.add(
             f"carbon_budget[{zone}]",
             FAMILY,

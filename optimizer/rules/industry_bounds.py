@@ -1,30 +1,36 @@
 """Industry bounds: each industry's city-wide land stays within its market size.
 
-    industry_min[k]:  Σ_u x[u,k] ≥ lo_k        (km²)
-    industry_max[k]:  Σ_u x[u,k] ≤ hi_k
+    industry_min[k]:  Σ_v land_v · v ≥ lo_k        (km²)
+    industry_max[k]:  Σ_v land_v · v ≤ hi_k
 
-lo_k, hi_k are the ``min_km2`` / ``max_km2`` columns of the industries table (blank: no bound).
+over the variables v of industry k that use land (the x[u,k], with land_v = 1, and any that
+other families add),
+where lo_k, hi_k are the ``min_km2`` / ``max_km2`` columns of the industries table (blank: no bound).
 A minimum for an industry no zone admits yields a row with no terms, which makes the scenario
 infeasible, as it should.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 FAMILY = "industry_bounds"
 
 
 def add_constraints(builder) -> None:
-    pairs = builder.pairs
+    using_land = builder.variables[builder.variables["land"] != 0]
+    groups = using_land.groupby("industry").indices
+    empty = np.array([], dtype=np.int64)
     for industry in builder.scenario.industries:
-        mine = pairs.index[pairs["industry"] == industry.id].to_numpy()
+        mine = using_land.iloc[groups.get(industry.id, empty)]
         for bound, sense, value in (("min", ">=", industry.min_km2), ("max", "<=", industry.max_km2)):
             if value is None or (bound == "min" and value == 0):
                 continue
             builder.add(
                 f"industry_{bound}[{industry.id}]",
                 FAMILY,
-                mine,
-                [1.0] * len(mine),
+                mine.index.to_numpy(),
+                mine["land"].to_numpy(),
                 sense,
                 value,
                 "km2",

@@ -1,8 +1,9 @@
 """Land: no unit gives out more land than it has available.
 
-    land[u]:  Σ_k x[u,k] ≤ L_u        (km²)
+    land[u]:  Σ_{v in u} land_v · v ≤ L_u        (km²)
 
-Units with no admitted industry get no row.
+over the variables v placed in unit u that use land: the x[u,k] (land_v = 1) and any that other
+families add. Units with no admitted industry get no row.
 """
 
 from __future__ import annotations

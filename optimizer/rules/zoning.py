@@ -16,6 +16,8 @@ Shares, per zone z and category c (land shares, summed over the zone's units):
     share_max[z,c]:  Σ_{u∈z, k} (1[c(k)=c] − s_max) · x[u,k] ≤ 0
 
 i.e. land of category c ≥ s_min (≤ s_max) × all land allocated in the zone. Unit of the row: km².
+The sums run over every land-using variable in the zone (x[u,k] and any other family's, each
+weighted by its land use).
 """
 
 from __future__ import annotations
@@ -44,12 +46,12 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def add_constraints(builder) -> None:
-    pairs = builder.pairs
+    variables = builder.variables
     for zone, rule in builder.scenario.zoning.items():
-        in_zone = pairs[pairs["zone"] == zone]
+        in_zone = variables[(variables["zone"] == zone) & (variables["land"] != 0)]
         for bound, sense, shares in (("min", ">=", rule.share_min), ("max", "<=", rule.share_max)):
             for category, share in shares.items():
-                coefficients = (in_zone["category"] == category).astype(float) - share
+                coefficients = in_zone["land"] * ((in_zone["category"] == category).astype(float) - share)
                 builder.add(
                     f"share_{bound}[{zone},{category}]",
                     FAMILY,
