@@ -50,6 +50,8 @@ def write_results(result, folder=None, results_root="results", report_started: f
         partial.mkdir()
         for name in TABLE_FILES:
             getattr(result, name).to_csv(partial / f"{name}.csv", index=False)
+        for name, table in result.family_tables.items():
+            table.to_csv(partial / f"{name}.csv", index=False)
         write_scenario(result.scenario, partial)
         (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
         summary = result.summary()
@@ -135,6 +137,8 @@ def markdown_report(result) -> str:
         f"{result.solution.seconds:.2f} s",
         "",
     ]
+    if result.warnings:
+        lines += ["## Warnings", "", *[f"- {warning}" for warning in result.warnings], ""]
     if not result.has_solution:
         lines += ["No solution to report: the solver's verdict is above.", ""]
         return "\n".join(lines)
@@ -169,5 +173,7 @@ def markdown_report(result) -> str:
     for _, row in binding.sort_values("family").iterrows():
         lines.append(f"- `{row['name']}`: {price_in_words(row)}.")
     lines.append("")
+    for name, table in result.family_tables.items():
+        lines += [f"## {name.replace('_', ' ').capitalize()}", "", table.to_markdown(index=False, floatfmt=",.3f"), ""]
     lines += ["## Allocation", "", result.allocation.to_markdown(index=False, floatfmt=",.3f"), ""]
     return "\n".join(lines)

@@ -45,6 +45,7 @@ class Result:
     model: Model = field(repr=False)
     solution: Solution = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # shown in the summary and every report
 
     # ---- status
 
@@ -169,6 +170,20 @@ class Result:
             else None,
         }
 
+    @cached_property
+    def family_tables(self) -> dict[str, pd.DataFrame]:
+        """Tables that rule families report (a family's optional ``tables(result)`` hook).
+
+        Each is written as ``<name>.csv`` in the results folder and shown in the report.
+        """
+        from .rules import RULE_FAMILIES
+
+        tables: dict[str, pd.DataFrame] = {}
+        for family in RULE_FAMILIES:
+            if hasattr(family, "tables") and self.has_solution:
+                tables.update(family.tables(self))
+        return tables
+
     # ---- summary and saving
 
     def summary(self) -> dict:
@@ -187,6 +202,7 @@ class Result:
                 "gap": s.gap,
             },
             "kpis": self.kpis,
+            "warnings": list(self.warnings),
             "solver": {"name": s.solver, "version": s.solver_version, "options": s.options, "seconds": s.seconds},
             "size": {
                 "variables": len(self.model.variables),

@@ -20,7 +20,13 @@ def test_a_family_adding_variables_is_covered_by_land_carbon_and_bounds(tmp_path
             "upper": [1.0], "integer": [True], "land": [4.0], "output": [45.0], "carbon": [1e6],
         }))
 
-    toy = types.SimpleNamespace(FAMILY="toy", add_variables=add_variables, add_constraints=lambda builder: None)
+    def tables(result):
+        placed = result.contributions[result.contributions["kind"] == "project"]
+        return {"toy_projects": placed[["name", "unit", "value"]]}
+
+    toy = types.SimpleNamespace(
+        FAMILY="toy", add_variables=add_variables, add_constraints=lambda builder: None, tables=tables
+    )
     monkeypatch.setattr(optimizer.rules, "RULE_FAMILIES", (*optimizer.rules.RULE_FAMILIES, toy))
     # Budget 6.5 Mt. Without the project: h + l ≤ 15, 0.5h + 0.1l ≤ 6.5 → h = 12.5, l = 2.5: 135.
     # With it (4 km² of u2, 1 Mt): h + l ≤ 11, 0.5h + 0.1l ≤ 5.5 → h = 11, l = 0: 110 + 45 = 155.
@@ -33,4 +39,9 @@ def test_a_family_adding_variables_is_covered_by_land_carbon_and_bounds(tmp_path
     assert result.kpis["output_100m_yuan"] == pytest.approx(155)
     assert result.by_zone.set_index("zone").loc["b", "land_km2"] == pytest.approx(5)
     assert result.model.is_mip and result.summary()["size"]["integer_variables"] == 1
-    assert "y[p,u2]" not in set(result.allocation["unit"])  # the allocation table is x[u,k] only
+    # The allocation table is x[u,k] only: 10 km² of hi in u1 and 1 in u2.
+    assert result.allocation.set_index("unit")["land_km2"].to_dict() == pytest.approx({"u1": 10, "u2": 1})
+    # The family's own table is reported in the results folder and report.
+    folder = result.save(tmp_path / "run")
+    assert (folder / "toy_projects.csv").read_text().splitlines()[1] == "y[p,u2],u2,1.0"
+    assert "## Toy projects" in (folder / "report.md").read_text()
