@@ -43,5 +43,5 @@ def test_a_family_adding_variables_is_covered_by_land_carbon_and_bounds(tmp_path
     assert result.allocation.set_index("unit")["land_km2"].to_dict() == pytest.approx({"u1": 10, "u2": 1})
     # The family's own table is reported in the results folder and report.
     folder = result.save(tmp_path / "run")
-    assert (folder / "toy_projects.csv").read_text().splitlines()[1] == "y[p,u2],u2,1.0"
+    assert pd.read_csv(folder / "toy_projects.csv").to_dict("records") == [{"name": "y[p,u2]", "unit": "u2", "value": 1.0}]
     assert "## Toy projects" in (folder / "report.md").read_text()
