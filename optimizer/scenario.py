@@ -16,11 +16,15 @@ Units of the data, fixed for every scenario (the column names carry them):
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
+import itertools
+import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 import yaml
 from pydantic_core import PydanticUseDefault
@@ -29,6 +33,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -43,6 +48,7 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 TABLES = ("zones", "units", "industries")
+INTENSITY_PREFIX = "land_intensity_"  # units: land_intensity_<category> columns
 DEFAULT_SCENARIO = "chongqing.yaml"
 
 
@@ -63,17 +69,37 @@ def default_scenario_path() -> Path:
 
 
 class Row(BaseModel):
-    """A table row: named columns only, plus free-text ``source*`` / ``note*`` columns."""
+    """A table row: named columns only, plus free-text ``source*`` / ``note*`` columns.
+
+    A row type may also accept numeric columns named by a prefix (``NUMBER_PREFIXES``, e.g. a
+    unit's ``land_intensity_<category>``); their values become floats, a blank cell is dropped,
+    and the scenario checks the rest (``_check_unit_intensities``).
+    """
 
     model_config = ConfigDict(frozen=True, extra="allow")
+    NUMBER_PREFIXES: ClassVar[tuple[str, ...]] = ()
 
-    @model_validator(mode="after")
-    def _only_documentation_extras(self):
-        for key in self.model_extra or {}:
-            if not key.startswith(("source", "note")):
-                valid = ", ".join(type(self).model_fields) + ", or any source*/note* column"
+    @model_validator(mode="before")
+    @classmethod
+    def _known_columns(cls, data):
+        if not isinstance(data, dict):
+            return data  # a validated row
+        data = dict(data)
+        for key, value in list(data.items()):
+            if key in cls.model_fields or not isinstance(key, str) or key.startswith(("source", "note")):
+                continue
+            if not key.startswith(cls.NUMBER_PREFIXES):
+                prefixes = "".join(f", any {prefix}* column" for prefix in cls.NUMBER_PREFIXES)
+                valid = ", ".join(cls.model_fields) + prefixes + ", or any source*/note* column"
                 raise ValueError(f"unknown column '{key}' (valid columns: {valid})")
-        return self
+            if value is None or (isinstance(value, str) and not value.strip()) or value != value:
+                del data[key]  # blank (or NaN from a DataFrame): not given
+            elif isinstance(value, str):
+                try:
+                    data[key] = float(value)
+                except ValueError:
+                    pass  # kept as text; reported with its row by the scenario's checks
+        return data
 
     @field_validator("*", mode="before")
     @classmethod
@@ -94,6 +120,10 @@ class Zone(Row):
 
 
 class Unit(Row):
+    """A planning unit; ``land_intensity_<category>`` columns override ``land_intensity`` per category."""
+
+    NUMBER_PREFIXES: ClassVar[tuple[str, ...]] = (INTENSITY_PREFIX,)
+
     id: Id
     name: str = ""
     name_zh: str = ""
@@ -166,6 +196,7 @@ class SolverSettings(Settings):
     threads: Annotated[int, Field(ge=1)] | None = None
     msg: bool = False
     options: dict[str, Any] = {}
+    reduce: bool = True  # exact reductions (merge interchangeable units) before solving
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -186,6 +217,7 @@ class Scenario(Settings):
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
+    _tables: dict[str, pd.DataFrame] = PrivateAttr(default_factory=dict)  # built once: rows are frozen
 
     @model_validator(mode="after")
     def _references_resolve(self):
@@ -198,8 +230,9 @@ class Scenario(Settings):
         """One table (``zones``, ``units``, ``industries``) as a new DataFrame indexed by id."""
         if name not in TABLES:
             raise KeyError(f"no table {name!r}; tables are {', '.join(TABLES)}")
-        rows = [row.model_dump() for row in getattr(self, name)]
-        return pd.DataFrame(rows).set_index("id")
+        if name not in self._tables:
+            self._tables[name] = _frame(getattr(self, name))
+        return self._tables[name].copy()
 
     @property
     def categories(self) -> list[str]:
@@ -221,7 +254,10 @@ class Scenario(Settings):
         ``with_changes(industries={"chemicals": {"max_km2": 2}})`` updates rows by id;
         a list of rows or a DataFrame replaces a table.
         """
-        data = self.model_dump()
+        data = self.model_dump(exclude=set(TABLES))
+        for table in TABLES:  # validated rows pass through as they are; changed tables as dicts
+            rows = getattr(self, table)
+            data[table] = [row.model_dump() for row in rows] if table in changes else list(rows)
         for key, value in changes.items():
             if key not in type(self).model_fields:
                 raise ScenarioError(
@@ -240,6 +276,7 @@ class Scenario(Settings):
         changed = validate_scenario(data, sources=None)
         changed._files = dict(self._files)
         changed._origin = self._origin
+        changed._tables = {name: frame for name, frame in self._tables.items() if name not in changes}
         return changed
 
     def __repr__(self) -> str:
@@ -250,6 +287,15 @@ class Scenario(Settings):
             f"{'none' if budget is None else f'{budget:g} Mt'}, objective {self.objective}, "
             f"solver {self.solver.name})"
         )
+
+
+def _frame(rows: tuple[Row, ...]) -> pd.DataFrame:
+    """Rows as a DataFrame indexed by id, built column by column (fast for 50,000 rows)."""
+    columns = {name: [getattr(row, name) for row in rows] for name in type(rows[0]).model_fields}
+    extras = [row.model_extra or {} for row in rows]
+    for name in dict.fromkeys(itertools.chain.from_iterable(extras)):  # in order of appearance
+        columns[name] = [extra.get(name) for extra in extras]
+    return pd.DataFrame(columns).set_index("id")
 
 
 def _changed_table(name: str, rows: list[dict], change: Any) -> list[dict]:
@@ -319,11 +365,32 @@ def _check_references(s: Scenario) -> None:
                         field=f"zoning.{zone}.{part}",
                         valid=_listing(categories),
                     )
+    _check_unit_intensities(s, categories)
     for zone in s.carbon_budget.by_zone_mt:
         if zone not in zones:
             raise ScenarioError(
                 f"unknown zone '{zone}'", field=f"carbon_budget.by_zone_mt.{zone}", valid=_listing(zones)
             )
+
+
+def _check_unit_intensities(s: Scenario, categories: set[str]) -> None:
+    """land_intensity_<category> columns: a known category, a positive finite number per cell."""
+    extras = [unit.model_extra or {} for unit in s.units]
+    columns = sorted(key for key in set().union(*extras) if key.startswith(INTENSITY_PREFIX))
+    for key in columns:
+        values = [extra.get(key) for extra in extras]
+        if key.removeprefix(INTENSITY_PREFIX) not in categories:
+            raise ScenarioError(
+                f"column '{key}' names no category of the industries table",
+                field=f"units.{key}",
+                row=next(index for index, value in enumerate(values) if value is not None),
+                valid=_listing(INTENSITY_PREFIX + category for category in categories),
+            )
+        for index, value in enumerate(values):
+            if value is not None and not (type(value) in (int, float) and 0 < value < math.inf):
+                raise ScenarioError(
+                    f"must be a positive number or blank (got {value!r})", field=f"units.{key}", row=index
+                )
 
 
 def _listing(names) -> str:
@@ -368,6 +435,8 @@ def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
     """Validate a plain-dict scenario, turning every failure into one ScenarioError."""
     try:
         for table in TABLES:
+            if isinstance(data.get(table), pd.DataFrame):  # read from CSV: all text
+                data[table] = _validate_columns(table, data[table]) or data[table].to_dict("records")
             if table in data and isinstance(data[table], list):
                 data[table] = [_validate_row(table, index, row, sources) for index, row in enumerate(data[table])]
         return Scenario.model_validate(data)
@@ -387,6 +456,65 @@ def _validate_row(table: str, index: int, row: Any, sources: _Source | None) -> 
             ScenarioError(_pydantic_problem(detail), field=f"{table}.{field}" if field else table, row=index),
             sources,
         ) from None
+
+
+def _validate_columns(table: str, frame: pd.DataFrame) -> list[Row] | None:
+    """Validate a CSV table column by column (fast for 50,000 grid cells), or None.
+
+    Each declared column goes through pydantic's own validator for the field's type, once per
+    column; rows are then assembled without validating again. Anything this path cannot
+    settle alike (a blank required cell, a value pydantic rejects, an unknown column, a row
+    type with validators beyond those of ``Row``) returns None, and the row-by-row validation
+    reports it with the usual message, file and line.
+    """
+    model = ROW_MODELS[table]
+    known = model.__pydantic_decorators__
+    if set(known.field_validators) != {"_blank_is_missing"} or set(known.model_validators) != {"_known_columns"}:
+        return None
+    columns: dict[str, list] = {
+        name: [field.get_default(call_default_factory=True)] * len(frame)
+        for name, field in model.model_fields.items()
+        if not field.is_required()
+    }  # every field given: model_construct then skips its per-row defaults
+    dropped_blanks = False
+    for name in frame.columns:
+        text = frame[name].astype(str)
+        blank = text.str.strip().eq("").to_numpy()
+        field = model.model_fields.get(name)
+        if field is not None:
+            if blank.any() and field.is_required():
+                return None
+            try:
+                valid = _column_validator(table, name).validate_python(text[~blank].tolist())
+            except ValidationError:
+                return None
+            values = np.full(len(text), field.get_default(call_default_factory=True), dtype=object)
+            values[~blank] = valid
+            columns[name] = values.tolist()
+        elif name.startswith(("source", "note")):
+            columns[name] = text.tolist()
+        elif name.startswith(model.NUMBER_PREFIXES):
+            values = np.full(len(text), np.nan)
+            try:
+                values[~blank] = text[~blank].astype(float).to_numpy()  # float(), as _known_columns
+            except ValueError:
+                return None
+            columns[name] = values.tolist()
+            dropped_blanks |= bool(blank.any())
+        else:
+            return None
+    names = list(columns)
+    rows = (dict(zip(names, values)) for values in zip(*columns.values()))
+    if dropped_blanks:
+        rows = ({k: v for k, v in row.items() if v == v} for row in rows)  # NaN: a blank number cell
+    return [model.model_construct(**row) for row in rows]
+
+
+@functools.cache
+def _column_validator(table: str, name: str) -> TypeAdapter:
+    field = ROW_MODELS[table].model_fields[name]
+    kind = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    return TypeAdapter(list[kind])
 
 
 def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
@@ -566,7 +694,7 @@ def _deep_merge(base: dict, change: dict) -> dict:
     return out
 
 
-def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict]:
+def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | pd.DataFrame:
     if spec is None:
         file, _ = source.locate(())
         raise ScenarioError(
@@ -590,11 +718,12 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict]:
         )
     if spec.get("update"):
         file, _ = source.locate((table, "update"))
+        rows = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows
         rows = _updated_rows(rows, spec["update"], table, file=str(file))
     return rows
 
 
-def _read_csv(path: Path, table: str, declared_in: Path) -> list[dict]:
+def _read_csv(path: Path, table: str, declared_in: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ScenarioError(
             f"the table file {path} does not exist", file=declared_in, field=table, valid="a path to an existing CSV file"
@@ -621,7 +750,7 @@ def _read_csv(path: Path, table: str, declared_in: Path) -> list[dict]:
         )
     if frame.empty:
         raise ScenarioError(f"the {table} table has no rows", file=path)
-    return frame.to_dict("records")
+    return frame
 
 
 def _sha256(path: Path) -> str:
