@@ -21,16 +21,20 @@ families: ``admit`` (filter the x[u,k] candidates), ``add_variables``, ``add_con
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from .criteria import CRITERIA
-from .scenario import Scenario
+from .scenario import INTENSITY_PREFIX, Scenario
 
-SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
+if TYPE_CHECKING:
+    import pulp
+
+SENSES = {"<=": -1, ">=": 1, "==": 0}  # PuLP's LpConstraintLE, GE, EQ (PuLP is imported only when used)
 PLACE_COLUMNS = ["name", "kind", "unit", "zone", "industry", "category"]
 BOUND_COLUMNS = ["lower", "upper", "integer"]
 EFFECT_COLUMNS = [*CRITERIA, "penalty"]  # per unit of the variable's value
@@ -50,16 +54,47 @@ class Constraint:
     meaning: str  # planning words, e.g. "land available in Fuling"
 
 
+@dataclass(frozen=True)
+class Matrix:
+    """The constraints as one sparse matrix, compressed by column (CSC), with row bounds.
+
+    Column j's entries are ``value[start[j]:start[j+1]]`` in rows ``index[start[j]:start[j+1]]``;
+    row i reads ``row_lower[i] ≤ Σ_j a_ij v_j ≤ row_upper[i]`` (±inf where open). Solvers take it
+    as it is (HiGHS's ``passModel``); ``activity`` gives every row's value at once.
+    """
+
+    start: np.ndarray  # int32, one per column plus one
+    index: np.ndarray  # int32 row of each entry
+    value: np.ndarray  # float coefficient of each entry
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.row_lower), len(self.start) - 1
+
+    @cached_property
+    def column(self) -> np.ndarray:
+        """The column of each entry."""
+        return np.repeat(np.arange(self.shape[1]), np.diff(self.start))
+
+    def activity(self, values: np.ndarray) -> np.ndarray:
+        """Σ_j a_ij · values_j for every row i."""
+        return np.bincount(self.index, weights=self.value * values[self.column], minlength=self.shape[0])
+
+
 @dataclass
 class Model:
-    """A compiled scenario: the variable table, named constraints, objective, and the PuLP problem."""
+    """A compiled scenario: the variable table, named constraints and the objective.
+
+    The solver's forms are made from them on demand: ``matrix`` (arrays, for HiGHS directly)
+    and ``problem`` (a PuLP problem, for CBC and other PuLP solvers; never built otherwise).
+    """
 
     scenario: Scenario
     variables: pd.DataFrame  # one row per decision variable (see module docstring)
     constraints: list[Constraint]
     objective: str  # criterion name
-    problem: pulp.LpProblem = field(repr=False)
-    lp_variables: list[pulp.LpVariable] = field(repr=False)
 
     @property
     def sense(self) -> str:
@@ -79,6 +114,65 @@ class Model:
         penalty = self.variables["penalty"].to_numpy()
         criterion = self.variables[self.objective].to_numpy()
         return criterion - penalty if self.sense == "max" else criterion + penalty
+
+    @cached_property
+    def matrix(self) -> Matrix:
+        """The constraints as one sparse matrix (duplicate entries of a row summed)."""
+        n = len(self.variables)
+        lengths = np.array([len(c.positions) for c in self.constraints], dtype=np.int64)
+        rows = np.repeat(np.arange(len(self.constraints)), lengths)
+        columns = np.concatenate([c.positions for c in self.constraints] or [np.zeros(0, np.int64)])
+        values = np.concatenate([c.coefficients for c in self.constraints] or [np.zeros(0)])
+        order = np.lexsort((rows, columns))
+        rows, columns, values = rows[order], columns[order], values[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]) | (columns[1:] != columns[:-1])
+        if not first.all():
+            values = np.add.reduceat(values, np.flatnonzero(first))
+            rows, columns = rows[first], columns[first]
+        start = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(columns, minlength=n), out=start[1:])
+        rhs = np.array([c.rhs for c in self.constraints], dtype=float)
+        senses = np.array([c.sense for c in self.constraints], dtype=object)
+        return Matrix(
+            start,
+            rows.astype(np.int32),
+            values,
+            np.where(senses == "<=", -np.inf, rhs),
+            np.where(senses == ">=", np.inf, rhs),
+        )
+
+    @cached_property
+    def _pulp(self) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+        import pulp
+
+        variables = self.variables
+        problem = pulp.LpProblem(self.scenario.name, pulp.LpMaximize if self.sense == "max" else pulp.LpMinimize)
+        lp_variables = [
+            problem.add_variable(
+                f"v{i}",
+                lowBound=lower,
+                upBound=None if np.isinf(upper) else upper,
+                cat=pulp.LpInteger if integer else pulp.LpContinuous,
+            )
+            for i, (lower, upper, integer) in enumerate(
+                zip(variables["lower"].tolist(), variables["upper"].tolist(), variables["integer"].tolist())
+            )
+        ]
+        problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, self.objective_vector().tolist())))
+        for index, c in enumerate(self.constraints):
+            expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in c.positions], c.coefficients.tolist()))
+            problem.addConstraint(pulp.LpConstraint(expression, SENSES[c.sense], f"c{index}", c.rhs))
+        return problem, lp_variables
+
+    @property
+    def problem(self) -> pulp.LpProblem:
+        """The model as a PuLP problem (variables v0, v1, … and rows c0, c1, … in table order)."""
+        return self._pulp[0]
+
+    @property
+    def lp_variables(self) -> list[pulp.LpVariable]:
+        return self._pulp[1]
 
     def constraint_table(self) -> pd.DataFrame:
         """The compiled constraints, one row each (for inspection and tests)."""
@@ -200,29 +294,46 @@ def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
     """Every (unit, industry) land variable x[u,k], its effects scaled by the unit's land intensity."""
     units = scenario.table("units")
     industries = scenario.table("industries")
-    unit_ids = np.repeat(units.index.to_numpy(), len(industries))
-    industry_ids = np.tile(industries.index.to_numpy(), len(units))
+    unit_ids = np.repeat(units.index.to_numpy(dtype=object), len(industries))
+    industry_ids = np.tile(industries.index.to_numpy(dtype=object), len(units))
+    categories = np.tile(industries["category"].to_numpy(dtype=object), len(units))
     pairs = pd.DataFrame(
         {
-            "name": [f"x[{u},{k}]" for u, k in zip(unit_ids, industry_ids)],
+            "name": [f"x[{u},{k}]" for u, k in zip(unit_ids.tolist(), industry_ids.tolist())],
             "kind": "land",
             "unit": unit_ids,
-            "zone": units["zone"].reindex(unit_ids).to_numpy(),
+            "zone": np.repeat(units["zone"].to_numpy(dtype=object), len(industries)),
             "industry": industry_ids,
-            "category": industries["category"].reindex(industry_ids).to_numpy(),
+            "category": categories,
             "lower": 0.0,
             "upper": np.inf,
             "integer": False,
         }
     )
-    intensity = units["land_intensity"].reindex(unit_ids).to_numpy()
+    intensity = land_intensity(units, industries["category"]).to_numpy().ravel()
     for criterion in CRITERIA.values():
         if criterion.column is None:
             pairs[criterion.name] = 1.0
         else:
-            pairs[criterion.name] = industries[criterion.column].reindex(industry_ids).to_numpy() * intensity
+            pairs[criterion.name] = np.tile(industries[criterion.column].to_numpy(dtype=float), len(units)) * intensity
     pairs["penalty"] = 0.0
     return pairs
+
+
+def land_intensity(units: pd.DataFrame, categories: pd.Series) -> pd.DataFrame:
+    """m[u,k]: unit u's multiplier for industry k (a unit × industry table).
+
+    A unit's ``land_intensity_<category>`` column, where given, applies to industries of that
+    category; elsewhere its ``land_intensity`` does.
+    """
+    general = units["land_intensity"].to_numpy(dtype=float)
+    table = np.repeat(general[:, None], len(categories), axis=1)
+    for j, category in enumerate(categories):
+        column = INTENSITY_PREFIX + category
+        if column in units:
+            specific = units[column].to_numpy(dtype=float)
+            table[:, j] = np.where(np.isnan(specific), general, specific)
+    return pd.DataFrame(table, index=units.index, columns=categories.index)
 
 
 def build(scenario: Scenario) -> Model:
@@ -240,23 +351,4 @@ def build(scenario: Scenario) -> Model:
     for family in RULE_FAMILIES:
         family.add_constraints(builder)
 
-    variables = builder.variables
-    criterion = CRITERIA[scenario.objective]
-    problem = pulp.LpProblem(scenario.name, pulp.LpMaximize if criterion.sense == "max" else pulp.LpMinimize)
-    lp_variables = [
-        problem.add_variable(
-            f"v{i}",
-            lowBound=lower,
-            upBound=None if np.isinf(upper) else upper,
-            cat=pulp.LpInteger if integer else pulp.LpContinuous,
-        )
-        for i, (lower, upper, integer) in enumerate(
-            zip(variables["lower"].tolist(), variables["upper"].tolist(), variables["integer"].tolist())
-        )
-    ]
-    model = Model(scenario, variables, builder.constraints, scenario.objective, problem, lp_variables)
-    problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, model.objective_vector().tolist())))
-    for index, c in enumerate(builder.constraints):
-        expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in c.positions], c.coefficients.tolist()))
-        problem.addConstraint(pulp.LpConstraint(expression, SENSES[c.sense], f"c{index}", c.rhs))
-    return model
+    return Model(scenario, builder.variables, builder.constraints, scenario.objective)

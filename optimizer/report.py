@@ -23,6 +23,7 @@ from .criteria import CRITERIA
 from .scenario import TABLES
 
 TABLE_FILES = ("allocation", "by_zone", "by_industry", "constraints")
+REPORT_ROWS = 200  # rows of a long table shown in report.md (grid scenarios have 100,000s)
 
 
 class ResultsFolderExists(FileExistsError):
@@ -69,11 +70,11 @@ def write_results(result, folder=None, results_root="results", report_started: f
 
 def write_scenario(scenario, folder: Path) -> None:
     """The fully resolved scenario: scenario.yaml plus its tables under scenario/."""
-    data = scenario.model_dump(mode="json")
+    data = scenario.model_dump(mode="json", exclude=set(TABLES))
     tables = folder / "scenario"
     tables.mkdir()
     for table in TABLES:
-        pd.DataFrame(data.pop(table)).to_csv(tables / f"{table}.csv", index=False)
+        scenario.table(table).reset_index().to_csv(tables / f"{table}.csv", index=False)
         data[table] = f"scenario/{table}.csv"
     header = "# The resolved scenario of this run; `optimizer run <this folder>/scenario.yaml` repeats it.\n"
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
@@ -170,10 +171,20 @@ def markdown_report(result) -> str:
     lines += ["## Binding limits and their shadow prices", ""]
     if binding.empty:
         lines += ["No limit binds.", ""]
-    for _, row in binding.sort_values("family").iterrows():
+    for _, row in binding.sort_values("family", kind="stable").head(REPORT_ROWS).iterrows():
         lines.append(f"- `{row['name']}`: {price_in_words(row)}.")
+    if len(binding) > REPORT_ROWS:
+        lines.append(f"- … and {len(binding) - REPORT_ROWS:,} more binding limits: see `constraints.csv`.")
     lines.append("")
     for name, table in result.family_tables.items():
-        lines += [f"## {name.replace('_', ' ').capitalize()}", "", table.to_markdown(index=False, floatfmt=",.3f"), ""]
-    lines += ["## Allocation", "", result.allocation.to_markdown(index=False, floatfmt=",.3f"), ""]
+        lines += [f"## {name.replace('_', ' ').capitalize()}", "", *_markdown_table(table, f"{name}.csv")]
+    lines += ["## Allocation", "", *_markdown_table(result.allocation, "allocation.csv")]
     return "\n".join(lines)
+
+
+def _markdown_table(table: pd.DataFrame, file: str) -> list[str]:
+    """A table for the report, cut to its first REPORT_ROWS rows (the CSV file has them all)."""
+    lines = [table.head(REPORT_ROWS).to_markdown(index=False, floatfmt=",.3f"), ""]
+    if len(table) > REPORT_ROWS:
+        lines += [f"The first {REPORT_ROWS} of {len(table):,} rows; `{file}` has them all.", ""]
+    return lines

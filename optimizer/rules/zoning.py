@@ -47,16 +47,19 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
 
 def add_constraints(builder) -> None:
     variables = builder.variables
+    zones = variables["zone"].to_numpy()
+    land = variables["land"].to_numpy()
+    categories = variables["category"].to_numpy()
     for zone, rule in builder.scenario.zoning.items():
-        in_zone = variables[(variables["zone"] == zone) & (variables["land"] != 0)]
+        in_zone = np.flatnonzero((zones == zone) & (land != 0))
         for bound, sense, shares in (("min", ">=", rule.share_min), ("max", "<=", rule.share_max)):
             for category, share in shares.items():
-                coefficients = in_zone["land"] * ((in_zone["category"] == category).astype(float) - share)
+                coefficients = land[in_zone] * ((categories[in_zone] == category).astype(float) - share)
                 builder.add(
                     f"share_{bound}[{zone},{category}]",
                     FAMILY,
-                    in_zone.index.to_numpy(),
-                    coefficients.to_numpy(),
+                    in_zone,
+                    coefficients,
                     sense,
                     0.0,
                     "km2",
