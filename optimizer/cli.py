@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--solver", help="solver name: highs, cbc, or another available PuLP solver")
     run.add_argument("--time-limit", type=float, help="solver time limit in seconds")
     run.add_argument("--quiet", action="store_true", help="print only the results folder")
+    run.add_argument(
+        "--no-reduce", action="store_true", help="solve the full model, without merging interchangeable units first"
+    )
 
     validate = commands.add_parser("validate", help="check a scenario without solving it")
     validate.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Chongqing scenario)")
@@ -81,18 +84,24 @@ def _validate(args) -> int:
 
 def _run(args) -> int:
     from .api import solve
+    from .progress import Progress
     from .report import ResultsFolderExists
     from .scenario import load_scenario
 
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
+    progress = Progress(enabled=not args.quiet)
+    progress.stage("loading the scenario")
     started = time.perf_counter()
     scenario = load_scenario(args.scenario)
     loaded = time.perf_counter() - started
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
-    result = solve(scenario, solver=args.solver, **overrides)
+    if args.no_reduce:
+        overrides["reduce"] = False
+    result = solve(scenario, solver=args.solver, progress=progress, **overrides)
     result.timings = {"load": loaded, **result.timings}
+    progress.stage("writing the results folder")
     try:
         folder = result.save(args.out, results_root=args.results_root)
     except ResultsFolderExists as error:
