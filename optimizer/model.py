@@ -270,23 +270,25 @@ class ModelBuilder:
         values = (rows[coefficients] if isinstance(coefficients, str) else coefficients.reindex(rows.index)).to_numpy(
             dtype=float
         )
-        keep = values != 0
-        rows, values = rows[keep], values[keep]
-        positions = rows.index.to_numpy()
-        for key, local in rows.groupby(by, sort=True).indices.items():
+        keep = np.flatnonzero(values != 0)
+        positions, values = rows.index.to_numpy()[keep], values[keep]
+        keys = rows[[by] if isinstance(by, str) else by].iloc[keep]  # only the key columns: no copy of the rest
+        for key, local in keys.groupby(by, sort=True).indices.items():
             bound = rhs.get(key) if isinstance(rhs, dict) else rhs
             if bound is None:
                 continue
             label = ",".join(key) if isinstance(key, tuple) else key
-            self.add(
-                name.format(key=label),
-                family,
-                positions[local],
-                values[local],
-                sense,
-                bound,
-                unit,
-                meaning.format(key=label),
+            self.constraints.append(  # arrays of the right types already: no conversion per row
+                Constraint(
+                    name.format(key=label),
+                    family,
+                    positions[local],
+                    values[local],
+                    sense,
+                    float(bound),
+                    unit,
+                    meaning.format(key=label),
+                )
             )
 
 

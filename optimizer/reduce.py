@@ -4,20 +4,27 @@ Units u and u' are *interchangeable* when nothing but their own limits tells the
 every industry k, x[u,k] and x[u',k] have the same objective coefficient, bounds [0, ∞), and the
 same coefficient in every row that involves other units too (the carbon budgets, industry
 bounds, zone shares; a zone's row names both units only if both are in the zone); and each has
-at most one row of its own, ``own[u]: Σ_k a_k x[u,k] (sense) r_u`` (land[u]), with the same a_k
-and sense, and right-hand sides of the same sign. For a class C of interchangeable units:
+at most one row of its own, ``own[u]: Σ_k a_k x[u,k] (sense) r_u`` (land[u]), with the same
+a_k ≥ 0 and sense, and r_u ≥ 0. For a class C of interchangeable units:
 
     X[C,k] = Σ_{u∈C} x[u,k]                          (one merged variable per industry)
-    own[C]:  Σ_k a_k X[C,k]  (sense)  Σ_{u∈C} r_u     (one merged own row)
+    own[C]:  Σ_k a_k X[C,k]  (sense)  R = Σ_{u∈C} r_u  (one merged own row)
 
 and every shared row sees X[C,k] with the coefficient its members share. The two models have the
 same optimum. A feasible x sums to a feasible X of the same objective (own rows add up). A
-feasible X splits into a feasible x of the same objective:
+feasible X splits into a feasible x of the same objective by filling the units in turn: unit
+u_i (in table order) owns the stretch S_i = [R_{i-1}, R_i) of the class's rhs, R_i = r_1 + … +
+r_i (the last stretch open to ∞); industry k uses the stretch T_k = [Q_{k-1}, Q_k), Q_k the
+running sum of a_k · X[C,k]; and
 
-    x[u,k] = w_u · X[C,k],   w_u = r_u / Σ_{v∈C} r_v   (1/|C| when that sum is 0 or C has no own row)
+    x[u_i,k] = |S_i ∩ T_k| / a_k          (a variable with a_k = 0 goes whole to the first unit)
 
-since w_u ≥ 0, Σ_u w_u = 1 (shared rows and the objective see X), and own[u] reads
-w_u · (Σ_k a_k X[C,k]) (sense) w_u · Σ_v r_v = r_u. So the split of an optimal X is optimal.
+The S_i cover [0, ∞), so Σ_i x[u_i,k] = X[C,k]: shared rows and the objective are unchanged.
+Unit u_i uses |S_i ∩ [0, Q)| of its own row, Q = Σ_k a_k X[C,k]: with Q ≤ R (sense ≤) that is
+at most r_i, with Q = R (=) exactly r_i, and with Q ≥ R (≥) exactly r_i except the last unit,
+which takes the rest, at least its r. So the split of an optimal X is optimal, and like a vertex
+it gives most units a single industry (at most |C| + K − 1 non-zeros per class).
+
 Duals carry over as well: shared rows keep theirs and each own[u] takes own[C]'s, y_C. Then each
 x[u,k] has the reduced cost of X[C,k] and the dual objective keeps its value (y_C · Σ_u r_u), so
 the shadow prices are those of the full model.
@@ -26,9 +33,6 @@ Never merged: variables of other kinds (projects, slacks), integer or bounded va
 with two or more rows of their own, and units whose own row involves another kind of variable
 (that row is then shared, and names only that unit). The test reads the compiled matrix, so a
 rule family needs to do nothing: a unit-specific row of any family keeps its unit apart.
-
-The split gives every unit of a class the same mix of industries, in proportion to its land: an
-optimum of the full model, not necessarily the vertex a solver would have returned for it.
 """
 
 from __future__ import annotations
@@ -49,20 +53,39 @@ class Reduction:
 
     full: Model
     model: Model  # the merged model: solve this
-    columns: np.ndarray  # per full column: its column in the merged model
-    weights: np.ndarray  # per full column: its share w_u of that merged column
-    rows: np.ndarray  # per full row: its row in the merged model
-    units: int  # units that could be merged
+    columns: np.ndarray  # per full column: the merged column that carries it
+    rows: np.ndarray  # per full row: the merged row that carries it
+    usage: np.ndarray  # per full column: its coefficient a_k in its unit's own row (0: none)
+    slot_low: np.ndarray  # per full column: where its unit's share of the class's own rhs starts …
+    slot_high: np.ndarray  # … and ends (inf for the class's last unit)
+    first: np.ndarray  # per full column: its unit is the first of its class (or it merges with nothing)
+    merged_class: np.ndarray  # per merged column: its class (-1: not merged)
+    units: int  # units merged into classes
     classes: int  # classes they form
 
     def expand(self, merged: Solution) -> Solution:
         """The merged model's solution as a solution of the full model."""
-        values = merged.values[self.columns] * self.weights if len(merged.values) else np.full(len(self.columns), np.nan)
+        values = self.split(merged.values) if len(merged.values) else np.full(len(self.columns), np.nan)
         duals = merged.duals[self.rows] if len(merged.duals) else np.full(len(self.rows), np.nan)
         objective = None if merged.objective is None else float(self.full.objective_vector() @ values)
         return dataclasses.replace(
             merged, values=values, duals=duals, objective=objective, options={**merged.options, "reduction": self.summary()}
         )
+
+    def split(self, merged_values: np.ndarray) -> np.ndarray:
+        """Each class's total of each industry, filled into its units in turn (module docstring)."""
+        if np.isnan(merged_values).any():
+            return np.full(len(self.columns), np.nan)
+        usage = np.zeros(len(merged_values))
+        usage[self.columns] = self.usage
+        used = usage * merged_values  # a_k · X[C,k]: what the industry takes of the class's own rhs
+        high = _running_sums(used, self.merged_class)
+        low = high - used
+        carrier = self.columns
+        overlap = np.minimum(high[carrier], self.slot_high) - np.maximum(low[carrier], self.slot_low)
+        filled = np.divide(np.maximum(overlap, 0.0), self.usage, out=np.zeros(len(carrier)), where=self.usage > 0)
+        filled = np.where(self.usage > 0, filled, np.where(self.first, merged_values[carrier], 0.0))
+        return np.where(self.merged_class[carrier] >= 0, filled, merged_values[carrier])
 
     def summary(self) -> dict:
         return {
@@ -93,6 +116,9 @@ def reduce(model: Model) -> Reduction | None:
     n_units, n_industries = len(unit_names), len(industry_names)
     columns = np.flatnonzero(candidate)
     pair = unit_of[columns].astype(np.int64) * n_industries + industry_of[columns]  # (unit, industry)
+    slot = np.full(n_units * n_industries, -1)  # (unit, industry) -> its column
+    slot[pair] = columns
+    columns_of_unit = np.bincount(unit_of[columns], minlength=n_units)
 
     # Own rows: every entry is a candidate column of one and the same unit.
     entry_unit = unit_of[matrix.column]
@@ -107,22 +133,27 @@ def reduce(model: Model) -> Reduction | None:
     rhs = np.array([c.rhs for c in model.constraints] + [0.0])  # [-1]: no own row
     sense = np.array([SENSE_CODES[c.sense] for c in model.constraints] + [0])
     own_rhs = rhs[own_row]
-    own_kind = np.where(own_row >= 0, 1 + 3 * sense[own_row] + np.sign(own_rhs).astype(np.int64) + 1, 0)
+    own_kind = np.where(own_row >= 0, 1 + sense[own_row], 0)
 
-    # Candidates for a class: units alike in a hash of their columns, their own row's sense and
-    # rhs sign; not a unit with two own rows or two variables of one industry.
-    keys, counts = np.unique(pair, return_counts=True)
-    alone = own_count > 1
-    alone[keys[counts > 1] // n_industries] = True
-    tag = np.where(own[matrix.index], m, matrix.index).astype(np.uint64)  # own rows all alike
+    own_entry = own[matrix.index]
+    usage = np.zeros(n)  # each column's coefficient in its unit's own row
+    usage[matrix.column[own_entry]] = matrix.value[own_entry]
+    negative = np.bincount(unit_of[matrix.column[own_entry & (matrix.value < 0)]], minlength=n_units) > 0
+
+    # Candidates for a class: units alike in a hash of their columns and their own row's sense;
+    # never a unit with two own rows, or two variables of one industry, or none, or an own row
+    # with a negative coefficient or rhs (the fill that splits a class needs them ≥ 0).
+    alone = (own_count > 1) | (columns_of_unit == 0) | negative | (own_rhs < 0)
+    alone[np.flatnonzero(np.bincount(pair, minlength=len(slot)) > 1) // n_industries] = True
+    tag = np.where(own_entry, m, matrix.index).astype(np.uint64)  # own rows all alike
     column_hash = _segment_sums(_mix(tag * np.uint64(0x9E3779B97F4A7C15) ^ matrix.value.view(np.uint64)), matrix.start)
     objective = model.objective_vector()
     column_hash = _mix(column_hash ^ _mix(objective.view(np.uint64))) + _mix(industry_of.astype(np.uint64) + np.uint64(1))
-    unit_start = np.zeros(n_units + 1, dtype=np.int64)
-    np.cumsum(np.bincount(unit_of[columns], minlength=n_units), out=unit_start[1:])
-    unit_hash = _segment_sums(column_hash[columns[np.argsort(unit_of[columns], kind="stable")]], unit_start)
+    hashes = np.zeros(len(slot), dtype=np.uint64)
+    hashes[pair] = column_hash[columns]
+    unit_hash = hashes.reshape(n_units, n_industries).sum(axis=1, dtype=np.uint64)  # wraps: order-free
     signature = np.column_stack(
-        [unit_hash.view(np.int64), np.diff(unit_start), own_kind, np.where(alone, np.arange(n_units), -1)]
+        [unit_hash.view(np.int64), columns_of_unit, own_kind, np.where(alone, np.arange(n_units), -1)]
     )
     bucket = np.unique(signature, axis=0, return_inverse=True)[1].ravel()
     first = np.full(bucket.max() + 1, n_units)
@@ -130,12 +161,11 @@ def reduce(model: Model) -> Reduction | None:
     representative = first[bucket]
 
     # Exact check of every column against its representative's column of the same industry.
-    order = np.argsort(pair)
-    wanted = representative[unit_of[columns]].astype(np.int64) * n_industries + industry_of[columns]
-    twin = columns[order[np.searchsorted(pair, wanted, sorter=order).clip(0, len(columns) - 1)]]
+    twin = slot[representative[unit_of[columns]] * n_industries + industry_of[columns]]
+    same = twin >= 0
+    twin = np.where(same, twin, columns)
     nnz = np.diff(matrix.start)[columns]
-    same = (pair[np.searchsorted(columns, twin)] == wanted) & (objective[columns] == objective[twin])
-    same &= nnz == np.diff(matrix.start)[twin]
+    same &= (objective[columns] == objective[twin]) & (nnz == np.diff(matrix.start)[twin])
     entry_column = np.repeat(np.arange(len(columns)), nnz)
     offset = np.arange(len(entry_column)) - np.repeat(np.cumsum(nnz) - nnz, nnz)
     mine = matrix.start[columns][entry_column] + offset
@@ -149,27 +179,39 @@ def reduce(model: Model) -> Reduction | None:
         return None
     stand_in = np.arange(n)  # per full column: the column that carries it in the merged model
     stand_in[columns] = np.where(representative[unit_of[columns]] == unit_of[columns], columns, twin)
-    return _merged(model, columns, unit_of, representative, own_row, own_rhs, stand_in)
+    return _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, stand_in)
 
 
 SENSE_CODES = {"<=": 0, ">=": 1, "==": 2}
 
 
-def _merged(model, columns, unit_of, representative, own_row, own_rhs, stand_in) -> Reduction:
+def _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, stand_in) -> Reduction:
     n, m, n_units = len(model.variables), len(model.constraints), len(representative)
     members = np.bincount(representative, minlength=n_units)
-    class_rhs = np.bincount(representative, weights=own_rhs, minlength=n_units)[representative]
-    unit_weight = np.divide(own_rhs, class_rhs, out=1.0 / members[representative], where=class_rhs != 0)
-    weights = np.ones(n)
-    weights[columns] = unit_weight[unit_of[columns]]
+    in_class = members[representative] > 1
     keep_column = stand_in == np.arange(n)
     new_column = np.cumsum(keep_column) - 1
+
+    # Each unit's stretch of its class's own rhs, in unit order; the last one takes any excess.
+    high = _running_sums(own_rhs, representative)
+    low = high - own_rhs
+    last = np.zeros(n_units, dtype=np.int64)
+    np.maximum.at(last, representative, np.arange(n_units))
+    high[last[representative] == np.arange(n_units)] = np.inf
+    slot_low, slot_high = np.zeros(n), np.full(n, np.inf)
+    slot_low[columns] = low[unit_of[columns]]
+    slot_high[columns] = high[unit_of[columns]]
+    first = np.ones(n, dtype=bool)
+    first[columns] = representative[unit_of[columns]] == unit_of[columns]
+    merged_class = np.full(n, -1)
+    merged_class[columns] = np.where(in_class[unit_of[columns]], representative[unit_of[columns]], -1)
 
     # A member's own row is carried by its representative's, whose rhs becomes the class's sum.
     stand_in_row = np.arange(m)
     moved = np.flatnonzero((representative != np.arange(n_units)) & (own_row >= 0))
     stand_in_row[own_row[moved]] = own_row[representative[moved]]
     keep_row = stand_in_row == np.arange(m)
+    class_rhs = np.bincount(representative, weights=own_rhs, minlength=n_units)
     class_row_rhs = {int(own_row[u]): float(class_rhs[u]) for u in np.unique(representative[moved])}
     constraints = []
     for index in np.flatnonzero(keep_row):
@@ -184,16 +226,31 @@ def _merged(model, columns, unit_of, representative, own_row, own_rhs, stand_in)
             )
         )
     merged = Model(model.scenario, model.variables[keep_column].reset_index(drop=True), constraints, model.objective)
-    merged_units = members[representative] > 1
     return Reduction(
-        model,
-        merged,
-        new_column[stand_in],
-        weights,
-        (np.cumsum(keep_row) - 1)[stand_in_row],
-        int(merged_units.sum()),
-        int(np.count_nonzero(merged_units & (representative == np.arange(n_units)))),
+        full=model,
+        model=merged,
+        columns=new_column[stand_in],
+        rows=(np.cumsum(keep_row) - 1)[stand_in_row],
+        usage=usage,
+        slot_low=slot_low,
+        slot_high=slot_high,
+        first=first,
+        merged_class=merged_class[keep_column],
+        units=int(in_class.sum()),
+        classes=int(np.count_nonzero(in_class & (representative == np.arange(n_units)))),
     )
+
+
+def _running_sums(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Cumulative sums of ``values`` within each group, in the order given."""
+    order = np.argsort(groups, kind="stable")
+    ordered = values[order]
+    total = np.cumsum(ordered)
+    starts = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]]) if len(order) else np.zeros(0, int)
+    before = np.repeat(total[starts] - ordered[starts], np.diff(np.r_[starts, len(order)]))
+    sums = np.empty(len(values))
+    sums[order] = total - before
+    return sums
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

@@ -29,12 +29,17 @@ from optimizer.scenario import ScenarioError, _validate_columns, _validate_row, 
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
-# u1 and u2 both in zone a, alike: interchangeable. u3 in zone b.
+# u1 and u2 in zone a, u3 in zone b, all alike.
 SAME_ZONE_UNITS = "id,name,zone,land_km2,land_intensity\nu1,One,a,10,1\nu2,Two,a,5,1\nu3,Three,b,0,1\n"
 
 
 def certify(model, solution, tol=1e-6):
-    """Assert that (values, duals) is an optimal primal-dual pair of ``model`` (x ≥ 0 columns)."""
+    """Assert that (values, duals) is an optimal primal-dual pair of ``model`` (0 ≤ x ≤ upper).
+
+    Primal: every row and bound holds. Dual, with y = d(objective)/d(rhs): relaxing a limit never
+    hurts, no unbounded column could improve the objective (reduced cost), and the dual
+    objective y·rhs (+ what columns at their upper bound earn) equals the primal objective.
+    """
     x, y = solution.values, solution.duals
     matrix = model.matrix
     activity = matrix.activity(x)
@@ -50,31 +55,36 @@ def certify(model, solution, tol=1e-6):
     assert (sign * y[upper_only] >= -y_scale).all() and (sign * y[lower_only] <= y_scale).all()
     aty = np.bincount(matrix.column, weights=matrix.value * y[matrix.index], minlength=len(c))
     reduced = sign * (c - aty)
-    assert (reduced <= tol * np.maximum(1.0, np.abs(c) + np.abs(aty))).all()
+    upper = model.variables["upper"].to_numpy(dtype=float)
+    bounded = np.isfinite(upper)
+    assert (x <= upper + tol).all()
+    assert (reduced[~bounded] <= tol * np.maximum(1.0, np.abs(c) + np.abs(aty))[~bounded]).all()
     rhs = np.where(upper_only, matrix.row_upper, matrix.row_lower)
-    assert float(y @ rhs) == pytest.approx(solution.objective, rel=1e-6, abs=1e-6)
+    bound_gain = sign * float(upper[bounded] @ np.maximum(reduced[bounded], 0.0))
+    assert float(y @ rhs) + bound_gain == pytest.approx(solution.objective, rel=1e-6, abs=1e-6)
 
 
 # --------------------------------------------------------------------------- merging, by hand
 
 
-def test_interchangeable_units_merge_and_split_in_proportion_to_land(tmp_path):
-    # u1 (10 km²) and u2 (5 km²) alike in zone a merge into 15 km²; budget 5 Mt:
-    # h + l ≤ 15, 0.5h + 0.1l ≤ 5 → h = 8.75, l = 6.25: 87.5 + 25 = 112.5. Split 2:1 by land.
+def test_interchangeable_units_merge_and_fill_in_turn(tmp_path):
+    # u1 (10 km²), u2 (5 km²) and u3 (0 km²) differ in no shared row (zone b has no rule of its
+    # own): one class of 15 km². Budget 5 Mt: h + l ≤ 15, 0.5h + 0.1l ≤ 5 → h = 8.75, l = 6.25:
+    # 87.5 + 25 = 112.5. The fill gives u1 its 10 km² first (8.75 hi, then 1.25 lo), u2 the rest.
     path = write_tiny(tmp_path, {"carbon_budget": {"total_mt": 5}}, units=SAME_ZONE_UNITS)
     model = build(optimizer.load_scenario(path))
     reduction = reduce(model)
-    assert reduction.summary() == {"units_merged": 2, "classes": 1, "variables": [6, 4], "constraints": [4, 3]}
+    assert reduction.summary() == {"units_merged": 3, "classes": 1, "variables": [6, 2], "constraints": [4, 2]}
     merged = optimizer.solve(path)
     full = optimizer.solve(path, reduce=False)
     assert merged.objective == full.objective == pytest.approx(112.5)
     land = merged.allocation.set_index(["unit", "industry"])["land_km2"]
-    assert land.to_dict() == pytest.approx(
-        {("u1", "hi"): 8.75 * 2 / 3, ("u1", "lo"): 6.25 * 2 / 3, ("u2", "hi"): 8.75 / 3, ("u2", "lo"): 6.25 / 3}
-    )
+    assert land.to_dict() == pytest.approx({("u1", "hi"): 8.75, ("u1", "lo"): 1.25, ("u2", "lo"): 5.0})
     prices = merged.constraints.set_index("name")["shadow_price"]
-    assert prices.to_dict() == pytest.approx(full.constraints.set_index("name")["shadow_price"].to_dict())
-    assert prices["land[u1]"] == prices["land[u2]"] == pytest.approx(2.5e8)
+    full_prices = full.constraints.set_index("name")["shadow_price"]
+    for name in ("land[u1]", "land[u2]", "carbon_budget"):  # land[u3] ≤ 0 is degenerate
+        assert prices[name] == pytest.approx(full_prices[name])
+    assert prices["land[u1]"] == pytest.approx(2.5e8) and prices["carbon_budget"] == pytest.approx(1500)
     assert merged.summary()["solver"]["options"]["reduction"]["classes"] == 1
     certify(model, merged.solution)
 
@@ -91,15 +101,16 @@ def test_a_unit_specific_row_keeps_its_unit_apart(tmp_path, monkeypatch):
     toy = types.SimpleNamespace(FAMILY="toy", add_constraints=add_constraints)
     monkeypatch.setattr(optimizer.rules, "RULE_FAMILIES", (*optimizer.rules.RULE_FAMILIES, toy))
     path = write_tiny(tmp_path, {"carbon_budget": {"total_mt": 5}}, units=SAME_ZONE_UNITS)
-    assert reduce(build(optimizer.load_scenario(path))) is None
+    reduction = reduce(build(optimizer.load_scenario(path)))
+    assert set(reduction.model.variables["name"]) == {"x[u1,hi]", "x[u1,lo]", "x[u2,hi]", "x[u2,lo]"}  # u3 in u2
     result = optimizer.solve(path)
     assert result.objective == pytest.approx(96)
-    assert "reduction" not in result.summary()["solver"]["options"]
+    assert result.allocation.set_index(["unit", "industry"]).loc[("u1", "hi"), "land_km2"] == pytest.approx(1)
 
 
 def test_a_project_in_a_unit_keeps_that_unit_apart(tmp_path, monkeypatch):
     # A continuous "project" variable of another kind uses land in u2: land[u2] is no longer u2's
-    # own row, so u2 cannot merge; the optimum is still the full model's.
+    # own row, so u2 cannot merge (u1 and u3 still do); the optimum is still the full model's.
     def add_variables(builder):
         builder.add_variables("project", pd.DataFrame({
             "name": ["y[u2]"], "unit": ["u2"], "zone": ["a"], "industry": ["hi"], "category": ["m"],
@@ -110,9 +121,10 @@ def test_a_project_in_a_unit_keeps_that_unit_apart(tmp_path, monkeypatch):
     monkeypatch.setattr(optimizer.rules, "RULE_FAMILIES", (*optimizer.rules.RULE_FAMILIES, toy))
     path = write_tiny(tmp_path, {"carbon_budget": {"total_mt": 6.5}}, units=SAME_ZONE_UNITS)
     model = build(optimizer.load_scenario(path))
-    assert reduce(model) is None
+    assert set(reduce(model).model.variables["name"]) == {"x[u1,hi]", "x[u1,lo]", "x[u2,hi]", "x[u2,lo]", "y[u2]"}
     merged, full = optimizer.solve(path), optimizer.solve(path, reduce=False)
     assert merged.objective == pytest.approx(full.objective)
+    certify(model, merged.solution)
 
 
 # --------------------------------------------------------------------------- merging, at random

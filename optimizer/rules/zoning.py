@@ -35,14 +35,15 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
         output_10k_yuan = pairs["output"].to_numpy() * TEN_THOUSAND_YUAN_PER_100M
         carbon_intensity = np.where(pairs["carbon"] > 0, pairs["carbon"] / output_10k_yuan, 0.0)
         pollutant_intensity = np.where(pairs["pollutant"] > 0, pairs["pollutant"] * 1000 / output_10k_yuan, 0.0)
+    zones = pairs["zone"].to_numpy()
     for zone, rule in scenario.zoning.items():
-        ok = (pairs["zone"] == zone).to_numpy() & pairs["category"].isin(rule.admits).to_numpy()
+        ok = (zones == zone) & pairs["category"].isin(rule.admits).to_numpy()
         if rule.max_carbon_intensity_t_per_10k_yuan is not None:
             ok &= carbon_intensity <= rule.max_carbon_intensity_t_per_10k_yuan
         if rule.max_pollutant_intensity_kg_per_10k_yuan is not None:
             ok &= pollutant_intensity <= rule.max_pollutant_intensity_kg_per_10k_yuan
         admitted |= ok
-    return pairs[admitted]
+    return pairs if admitted.all() else pairs[admitted]
 
 
 def add_constraints(builder) -> None:
