@@ -298,28 +298,25 @@ def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
     industries = scenario.table("industries")
     unit_ids = np.repeat(units.index.to_numpy(dtype=object), len(industries))
     industry_ids = np.tile(industries.index.to_numpy(dtype=object), len(units))
-    categories = np.tile(industries["category"].to_numpy(dtype=object), len(units))
-    pairs = pd.DataFrame(
-        {
-            "name": [f"x[{u},{k}]" for u, k in zip(unit_ids.tolist(), industry_ids.tolist())],
-            "kind": "land",
-            "unit": unit_ids,
-            "zone": np.repeat(units["zone"].to_numpy(dtype=object), len(industries)),
-            "industry": industry_ids,
-            "category": categories,
-            "lower": 0.0,
-            "upper": np.inf,
-            "integer": False,
-        }
-    )
     intensity = land_intensity(units, industries["category"]).to_numpy().ravel()
+    columns = {
+        "name": [f"x[{u},{k}]" for u, k in zip(unit_ids.tolist(), industry_ids.tolist())],
+        "kind": "land",
+        "unit": unit_ids,
+        "zone": np.repeat(units["zone"].to_numpy(dtype=object), len(industries)),
+        "industry": industry_ids,
+        "category": np.tile(industries["category"].to_numpy(dtype=object), len(units)),
+        "lower": 0.0,
+        "upper": np.inf,
+        "integer": False,
+    }
     for criterion in CRITERIA.values():
         if criterion.column is None:
-            pairs[criterion.name] = 1.0
+            columns[criterion.name] = 1.0
         else:
-            pairs[criterion.name] = np.tile(industries[criterion.column].to_numpy(dtype=float), len(units)) * intensity
-    pairs["penalty"] = 0.0
-    return pairs
+            columns[criterion.name] = np.tile(industries[criterion.column].to_numpy(dtype=float), len(units)) * intensity
+    columns["penalty"] = 0.0
+    return pd.DataFrame(columns)
 
 
 def land_intensity(units: pd.DataFrame, categories: pd.Series) -> pd.DataFrame:

@@ -139,7 +139,8 @@ class Result:
         slack = np.where(sense == "<=", rhs - activity, np.where(sense == ">=", activity - rhs, -np.abs(activity - rhs)))
         direction = np.where(sense != ">=", 1.0, -1.0) * (1.0 if criterion.sense == "max" else -1.0)
         units = [c.unit for c in constraints]
-        prices = [_price(value, criterion, unit) for value, unit in zip((direction * self.solution.duals).tolist(), units)]
+        per_unit = {unit: _price(1.0, criterion, unit) for unit in set(units)}  # (factor, price unit)
+        factor = np.array([per_unit[unit][0] for unit in units], dtype=float)
         return pd.DataFrame(
             {
                 "name": [c.name for c in constraints],
@@ -150,8 +151,8 @@ class Result:
                 "unit": units,
                 "activity": activity,
                 "slack": slack,
-                "shadow_price": np.array([price for price, _ in prices], dtype=float) + 0.0,  # -0.0 → 0.0
-                "shadow_price_unit": [unit for _, unit in prices],
+                "shadow_price": direction * self.solution.duals * factor + 0.0,  # + 0.0: -0.0 → 0.0
+                "shadow_price_unit": [per_unit[unit][1] for unit in units],
                 "binding": self.has_solution & (np.abs(slack) <= _tolerance(rhs)),
             }
         )

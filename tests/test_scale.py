@@ -272,11 +272,12 @@ def test_bad_category_intensity_is_explained(tmp_path, capsys, case, units, frag
         assert fragment in err, f"{fragment!r} not in: {err}"
 
 
-CELLS = st.sampled_from(["", " ", "0", "1", "2.5", " 3", "-1", "1e3", "1_0", "nan", "inf", "x", "u 1", "a"])
+IDS = st.sampled_from(["a", "b", "u1", "", "u 1", "1a"])
+NUMBERS = st.sampled_from(["0", "1", "2.5", " 3", "1e3", "", " ", "-1", "1_0", "nan", "inf", "x"])
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(CELLS, CELLS, CELLS, CELLS, CELLS), min_size=1, max_size=4))
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(IDS, IDS, NUMBERS, NUMBERS, NUMBERS), min_size=1, max_size=3))
 def test_column_wise_validation_agrees_with_row_by_row(cells):
     header = ["id", "zone", "land_km2", "land_intensity", "land_intensity_m"]
     frame = pd.read_csv(io.StringIO(",".join(header) + "\n" + "\n".join(",".join(r) for r in cells) + "\n"),
@@ -287,8 +288,8 @@ def test_column_wise_validation_agrees_with_row_by_row(cells):
     except ScenarioError:
         assert fast is None  # never accepts what the row-by-row path rejects
         return
-    if fast is not None:
-        assert [row.model_dump() for row in fast] == [row.model_dump() for row in slow]
+    if fast is not None:  # the same rows (repr: NaN equals NaN, 1 differs from 1.0)
+        assert repr(fast) == repr(slow) and [type(row) for row in fast] == [type(row) for row in slow]
 
 
 # --------------------------------------------------------------------------- generated grids, progress
