@@ -7,8 +7,8 @@ name that is available on the machine (``pulp.listSolvers(onlyAvailable=True)``)
 
 Algorithm (``highs``), chosen by measurement (benchmarks/README.md): an LP with more than
 ``LARGE_LP`` variables is solved by the interior point method with crossover (a basic solution
-with vertex duals, like simplex, but 17× faster at 160,000 variables); smaller LPs and MIPs get
-HiGHS's own choice (dual simplex; branch and cut). Scenario options (``solver.options``) override.
+with vertex duals, like simplex, but about 20× faster at 160,000 variables); smaller LPs and
+MIPs get HiGHS's own choice (dual simplex; branch and cut). ``solver.options`` override it.
 
 Exact reductions (``solver.reduce``, on by default) run first: interchangeable units are merged,
 the smaller model is solved by any of the solvers above, and its solution is split back onto the
@@ -19,9 +19,9 @@ stopped by a time or iteration limit is ``time_limit`` (with its incumbent, if a
 "optimal" (PuLP's HiGHS wrapper says "Optimal" in that case, so the HiGHS model status is read
 directly).
 
-Duals are normalised to one convention, d(objective)/d(rhs): PuLP's HiGHS wrapper reports
-them for the internal minimisation (sign flipped for a maximisation), CBC reports them for the
-problem as stated.
+Duals are normalised to one convention, d(objective)/d(rhs): HiGHS given the arrays and CBC
+report them for the problem as stated, PuLP's HiGHS wrapper for the internal minimisation (sign
+flipped for a maximisation).
 """
 
 from __future__ import annotations
