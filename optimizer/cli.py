@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--results-root", default="results", help="where new results folders go (default: results)")
     run.add_argument("--solver", help="solver name: highs, cbc, or another available PuLP solver")
     run.add_argument("--time-limit", type=float, help="solver time limit in seconds")
+    run.add_argument(
+        "--gap", type=fraction, help="relative MIP gap at which to stop, e.g. 0.01 (a run stopped at the time "
+        "limit within this gap counts as optimal)"
+    )
     run.add_argument("--quiet", action="store_true", help="print only the results folder")
 
     validate = commands.add_parser("validate", help="check a scenario without solving it")
@@ -39,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("solvers", help="list the solvers available here")
     return parser
+
+
+def fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction in [0, 1)")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +102,8 @@ def _run(args) -> int:
     scenario = load_scenario(args.scenario)
     loaded = time.perf_counter() - started
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
+    if args.gap is not None:
+        overrides["mip_gap"] = args.gap
     result = solve(scenario, solver=args.solver, **overrides)
     result.timings = {"load": loaded, **result.timings}
     try:
@@ -115,6 +128,8 @@ def _summary(result, folder: Path) -> str:
         budget = f" of {k['carbon_budget_mt']:g} Mt budget" if k["carbon_budget_mt"] else ""
         lines.append(f"carbon: {k['carbon_mt']:,.3f} Mt CO2/yr{budget}")
         lines.append(f"land:   {k['land_km2']:,.2f} of {k['land_available_km2']:,.2f} km2 available")
+        if result.model.is_mip and result.solution.best_bound is not None:
+            lines.append(f"bound:  {result.solution.best_bound:,.1f}, relative gap {result.solution.gap:.3%}")
         c = result.constraints
         binding = c[c["binding"] & (c["family"] != "land")].sort_values("family")
         for _, row in binding.head(6).iterrows():

@@ -202,6 +202,7 @@ class Result:
                 "gap": s.gap,
             },
             "kpis": self.kpis,
+            "shadow_price_basis": s.dual_basis or None,
             "warnings": list(self.warnings),
             "solver": {"name": s.solver, "version": s.solver_version, "options": s.options, "seconds": s.seconds},
             "size": {

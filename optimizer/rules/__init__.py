@@ -12,6 +12,6 @@ three hooks, run in three phases over all families (see ``optimizer.model.build`
 module, its section of the scenario schema, and one line here.
 """
 
-from . import carbon, industry_bounds, land, zoning
+from . import carbon, industry_bounds, land, projects, zoning
 
-RULE_FAMILIES = (zoning, land, carbon, industry_bounds)
+RULE_FAMILIES = (zoning, land, carbon, industry_bounds, projects)
