@@ -87,6 +87,9 @@ def _validate(args) -> int:
         f"valid: {len(model.pairs)} admitted unit-industry pairs, {len(model.variables)} variables, "
         f"{len(model.constraints)} constraints"
     )
+    kinds = model.variables["kind"].value_counts()
+    if len(kinds) > 1:
+        print("variables by kind: " + ", ".join(f"{kind} {count}" for kind, count in kinds.items()))
     return 0
 
 

@@ -33,3 +33,13 @@ CRITERIA: dict[str, Criterion] = {
         Criterion("land", None, "min", "km2", "land used"),
     )
 }
+
+# criterion -> the column of its total in result tables (and of a project's own figure)
+TOTAL_COLUMNS = {
+    "land": "land_km2",
+    "output": "output_100m_yuan",
+    "carbon": "carbon_t",
+    "energy": "energy_tce",
+    "jobs": "jobs",
+    "pollutant": "pollutant_t",
+}

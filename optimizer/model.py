@@ -108,6 +108,7 @@ class ModelBuilder:
         self.scenario = scenario
         self.variables = pairs.reset_index(drop=True)
         self.constraints: list[Constraint] = []
+        self.family_data: dict[str, object] = {}  # what a family keeps between its phases, by FAMILY
 
     def add_variables(self, kind: str, frame: pd.DataFrame) -> np.ndarray:
         """Append variables of a new kind; returns their positions.

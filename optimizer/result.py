@@ -16,20 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .criteria import CRITERIA
+from .criteria import CRITERIA, TOTAL_COLUMNS
 from .model import Model
 from .scenario import Scenario
 from .solve import Solution
 
 YUAN_PER_100M = 1e8
-COLUMNS = {  # criterion -> column name of its total in result tables
-    "land": "land_km2",
-    "output": "output_100m_yuan",
-    "carbon": "carbon_t",
-    "energy": "energy_tce",
-    "jobs": "jobs",
-    "pollutant": "pollutant_t",
-}
+COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result tables
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
 

@@ -221,7 +221,7 @@ Count = Annotated[int, Field(ge=0)]
 class ProjectSettings(Settings):
     """Discrete transfer projects and the rules on them (see ``optimizer.rules.projects``)."""
 
-    table: tuple[Project, ...]
+    table: Annotated[tuple[Project, ...], Field(min_length=1)]
     sites: tuple[ProjectSite, ...] = ()
     land_allocation: bool = True  # false: site the projects alone, no continuous x[u,k]
     investment_budget_100m_yuan: NonNegative | None = None
@@ -322,7 +322,9 @@ class Scenario(Settings):
             f"Scenario({self.name!r}: {len(self.units)} units in {len(self.zones)} zones, "
             f"{len(self.industries)} industries, carbon budget "
             f"{'none' if budget is None else f'{budget:g} Mt'}, objective {self.objective}, "
-            f"solver {self.solver.name})"
+            f"solver {self.solver.name}"
+            + (f", {len(self.projects.table)} projects" if self.projects is not None else "")
+            + ")"
         )
 
 

@@ -19,19 +19,24 @@ zone, u ∈ s meaning the unit itself or the zone's units; I[p,u]: investment, 1
     project_once[p]:          Σ_u y[p,u] ≤ 1                       (= 1 if p is mandatory)
     project_exclusive[g]:     Σ_{p∈P(g)} Σ_u y[p,u] ≤ 1
     project_requires[b,a]:    Σ_u y[b,u] − Σ_u y[a,u] ≤ 0           (b only if a)
-    project_colocate[b,a,u]:  y[b,u] − y[a,u] ≤ 0   for u ∈ U(b)    (b in the same unit as a)
-    project_colocate[b,a,z]:  Σ_{u∈z} y[b,u] − Σ_{u∈z} y[a,u] ≤ 0   (b in the same zone as a)
+    project_same_unit[b,a,u]: y[b,u] − y[a,u] ≤ 0   for u ∈ U(b)    (b in the same unit as a)
+    project_same_zone[b,a,z]: Σ_{u∈z} y[b,u] − Σ_{u∈z} y[a,u] ≤ 0   for each zone z of U(b)
     project_count_max[s]:     Σ_{u∈s} Σ_p y[p,u] ≤ N_s
     project_count_min[s]:     Σ_{u∈s} Σ_p y[p,u] ≥ n_s
     investment_budget:        Σ_{p,u} I[p,u] · y[p,u] ≤ I
 
-Investment is not a criterion: it enters only the budget row. With ``land_allocation: false`` no
-x[u,k] exists and the projects are sited alone.
+A count row that cannot bind (no more candidates than the cap) is left out. Investment is not a
+criterion: it enters only the budget row. With ``land_allocation: false`` no x[u,k] exists and the
+projects are sited alone.
 
-Why a project is left out (``projects.csv``): with the rest of the plan held as it is, each
-admitted unit of p is tried alone; the limits that placing p there would break are listed. A
-limit broken in every admitted unit explains it on its own; otherwise the report says that no
-single limit explains it, or that p fits somewhere but would not improve the objective.
+Why a project is left out (``projects.csv``). Each admitted unit u of p is tried with the rest of
+the plan held as it is. A *rigid* limit (one that only integer decisions enter: counts, groups,
+prerequisites, co-location, the investment budget) broken in every u explains it. Otherwise the
+continuous allocation could make room in the *flexible* limits (land, carbon, shares, ...), so p is
+priced at the plan's shadow prices d (from the LP with integer decisions fixed): in its best unit
+its gain is c[p,u] − Σ_i d_i · a_i[p,u] (objective sense), and each limit i whose cost d_i · a_i[p,u]
+alone exceeds the shortfall explains it. Failing both, the report says that no single limit
+explains it, or that p fits somewhere without improving the objective.
 """
 
 from __future__ import annotations
@@ -39,19 +44,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..criteria import CRITERIA, TOTAL_COLUMNS
+
 FAMILY = "projects"
 KIND = "project"
-# criterion -> column of the project table (the same names as the result tables)
-EFFECTS = {
-    "land": "land_km2",
-    "output": "output_100m_yuan",
-    "carbon": "carbon_t",
-    "energy": "energy_tce",
-    "jobs": "jobs",
-    "pollutant": "pollutant_t",
-}
+EFFECTS = TOTAL_COLUMNS  # criterion -> column of the project table
 INVESTMENT = "investment_100m_yuan"
-VALUES = [*EFFECTS.values(), INVESTMENT]
+VALUES = [INVESTMENT, *EFFECTS.values()]
 
 
 def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -63,8 +62,6 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
 
 def project_table(scenario) -> pd.DataFrame:
     """One row per project, with blank energy, jobs and pollutant filled from its industry."""
-    from ..criteria import CRITERIA
-
     projects = pd.DataFrame([dict(project) for project in scenario.projects.table])
     industries = scenario.table("industries")
     for criterion in ("energy", "jobs", "pollutant"):
@@ -123,7 +120,9 @@ def candidates(scenario) -> pd.DataFrame:
 
 def add_variables(builder) -> None:
     if builder.scenario.projects is not None:
-        builder.add_variables(KIND, candidates(builder.scenario))
+        sites = candidates(builder.scenario)
+        sites.index = builder.add_variables(KIND, sites)
+        builder.family_data[FAMILY] = sites
 
 
 def _sites(scenario, variables: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +138,7 @@ def add_constraints(builder) -> None:
     if settings is None:
         return
     projects = project_table(builder.scenario).set_index("id")
-    sites = _sites(builder.scenario, builder.variables).assign(one=1.0)
+    sites = builder.family_data[FAMILY].assign(one=1.0)
     by_project = sites.groupby("project").groups
     empty = pd.Index([], dtype=np.int64)
 
@@ -175,12 +174,12 @@ def add_constraints(builder) -> None:
             only_if(f"project_requires[{b},{a}]", f"{b} only if {a} is placed", positions(b), positions(a))
         for level in ("unit", "zone"):
             a = row[f"same_{level}_as"]
-            if a is None:
+            if pd.isna(a):
                 continue
             for place in sites.loc[positions(b), level].unique():
                 at = lambda frame: frame[level].eq(place).to_numpy()  # noqa: E731
                 only_if(
-                    f"project_colocate[{b},{a},{place}]", f"{b} in {level} {place} only if {a} is there too",
+                    f"project_same_{level}[{b},{a},{place}]", f"{b} in {level} {place} only if {a} is there too",
                     positions(b, at), positions(a, at),
                 )
 
@@ -236,81 +235,135 @@ def tables(result) -> dict[str, pd.DataFrame]:
 
 
 def _why_not(result, projects: pd.DataFrame, sites: pd.DataFrame, left_out: pd.Series) -> pd.DataFrame:
-    """For each project left out: the limit(s) that explain it (see the module docstring)."""
-    breaks = _breaks(result, sites[sites["project"].isin(left_out)].index.to_numpy())
-    constraints = result.constraints
+    """For each project left out: (the limit or limits that explain it, the explanation in words)."""
+    candidates = sites[sites["project"].isin(left_out)]
+    effects = _Effects(result, candidates.index.to_numpy())
     possible = possible_sites(result.scenario, projects)["project"].value_counts()
-    objective = result.model.objective_vector()
-    better = 1.0 if result.model.sense == "max" else -1.0
     rows = {}
     for project in left_out:
-        mine = sites[sites["project"] == project]
-        if mine.empty:
-            rows[project] = ("", _nowhere(project, possible.get(project, 0)))
-            continue
-        broken = {position: breaks.get(position, {}) for position in mine.index}
-        free = [position for position, limits in broken.items() if not limits]
-        if free:
-            best = max(free, key=lambda position: better * objective[position])
-            gain = better * objective[best]
-            unit = mine.loc[best, "unit"]
-            rows[project] = ("", (
-                f"it fits in {unit} without breaking a limit, and would improve the objective by {gain:,.4g}: "
-                "left out within the solver's gap or limit" if gain > 1e-9 else
-                f"it fits in {unit} without breaking a limit, but would not improve the objective"
-            ))
-            continue
-        common = set.intersection(*(set(limits) for limits in broken.values()))
-        if common:
-            names = sorted(common, key=lambda c: constraints.at[c, "name"])
-            words = [
-                f"{constraints.at[c, 'name']} ({constraints.at[c, 'meaning']}) by at least "
-                f"{min(limits[c] for limits in broken.values()):,.4g} {constraints.at[c, 'unit']}"
-                for c in names
-            ]
-            where = "in its only admitted unit" if len(broken) == 1 else "in every admitted unit"
-            rows[project] = (
-                ";".join(constraints.at[c, "name"] for c in names),
-                f"placing it would break {' and '.join(words)} {where}, the rest of the plan held as it is",
-            )
-            continue
-        by_unit = "; ".join(
-            f"{mine.loc[position, 'unit']}: {', '.join(constraints.at[c, 'name'] for c in sorted(limits))}"
-            for position, limits in broken.items()
-        )
-        rows[project] = ("", f"no single limit explains it: different limits block each admitted unit ({by_unit})")
+        mine = candidates[candidates["project"] == project]
+        units = dict(zip(mine.index, mine["unit"]))
+        rows[project] = _nowhere(possible.get(project, 0)) if mine.empty else effects.explain(units)
     return pd.DataFrame.from_dict(rows, orient="index", columns=["limit", "why_not"])
 
 
-def _nowhere(project: str, possible: int) -> str:
+def _nowhere(possible: int) -> tuple[str, str]:
     if possible == 0:
-        return "no admitted unit: its allowed and forbidden units leave none"
-    return (
-        f"no admitted unit: the zone rules (admitted categories, intensity caps) exclude all {possible} "
-        "units it may use"
-    )
+        return "", "no admitted unit: its allowed and forbidden units leave none"
+    return "", f"no admitted unit: the zone rules (categories, intensity caps) exclude all {possible} units it may use"
 
 
-def _breaks(result, positions: np.ndarray) -> dict[int, dict[int, float]]:
-    """For each variable position: {constraint index: excess} of the limits that setting it to 1 would break.
+class _Effects:
+    """What setting one left-out y[p,u] to 1 would do, the rest of the plan held as it is.
 
-    The rest of the solution is held as it is; only the rows that the variable enters can change.
+    A limit is *rigid* when only integer decisions enter it (project counts, groups, the investment
+    budget): the plan can make room in it only by dropping other projects. Other limits (land,
+    carbon, shares, ...) are *flexible*: the continuous allocation can give way, at the price that
+    the limit's dual (from the LP with integer decisions fixed) puts on it.
     """
-    from ..result import _tolerance
 
-    constraints = result.model.constraints
-    rows = np.repeat(np.arange(len(constraints)), [len(c.positions) for c in constraints])
-    columns = np.concatenate([c.positions for c in constraints]) if constraints else np.zeros(0, dtype=np.int64)
-    coefficients = np.concatenate([c.coefficients for c in constraints]) if constraints else np.zeros(0)
-    keep = np.isin(columns, positions)
-    rows, columns, coefficients = rows[keep], columns[keep], coefficients[keep]
-    table = result.constraints
-    after = table["activity"].to_numpy()[rows] + coefficients * (1.0 - result.values[columns])
-    rhs = table["rhs"].to_numpy()[rows]
-    sense = table["sense"].to_numpy()[rows]
-    excess = np.select([sense == "<=", sense == ">="], [after - rhs, rhs - after], np.abs(after - rhs))
-    tolerance = np.array([_tolerance(value) for value in rhs])
-    broken: dict[int, dict[int, float]] = {}
-    for row, column, amount in zip(rows[excess > tolerance], columns[excess > tolerance], excess[excess > tolerance]):
-        broken.setdefault(int(column), {})[int(row)] = float(amount)
-    return broken
+    def __init__(self, result, positions: np.ndarray):
+        from ..result import _tolerance
+
+        model, table = result.model, result.constraints
+        self.table = table
+        constraints = model.constraints
+        rows = np.repeat(np.arange(len(constraints)), [len(c.positions) for c in constraints])
+        columns = np.concatenate([c.positions for c in constraints] or [np.zeros(0, dtype=np.int64)])
+        coefficients = np.concatenate([c.coefficients for c in constraints] or [np.zeros(0)])
+        continuous = ~model.variables["integer"].to_numpy(dtype=bool)
+        self.rigid = np.ones(len(constraints), dtype=bool)
+        self.rigid[np.unique(rows[continuous[columns] & (coefficients != 0)])] = False
+        keep = np.isin(columns, positions)
+        rows, columns, coefficients = rows[keep], columns[keep], coefficients[keep]
+        # Broken limits if the variable were set to 1 as the plan stands.
+        after = table["activity"].to_numpy()[rows] + coefficients * (1.0 - result.values[columns])
+        rhs, sense = table["rhs"].to_numpy()[rows], table["sense"].to_numpy()[rows]
+        excess = np.select([sense == "<=", sense == ">="], [after - rhs, rhs - after], np.abs(after - rhs))
+        broken = excess > np.array([_tolerance(value) for value in rhs])
+        self.broken: dict[int, dict[int, float]] = {}
+        for row, column, amount in zip(rows[broken], columns[broken], excess[broken]):
+            self.broken.setdefault(int(column), {})[int(row)] = float(amount)
+        # Gain in the objective at the shadow prices of the flexible limits (better: positive).
+        self.better = 1.0 if model.sense == "max" else -1.0
+        self.unit = _unit(CRITERIA[model.objective].unit)
+        duals = result.solution.duals
+        self.priced = not np.isnan(duals).all()
+        flexible = ~self.rigid[rows]
+        cost = self.better * np.nan_to_num(duals[rows]) * coefficients
+        self.costs: dict[int, dict[int, float]] = {}
+        for row, column, amount in zip(rows[flexible], columns[flexible], cost[flexible]):
+            if amount > 0:
+                self.costs.setdefault(int(column), {})[int(row)] = float(amount)
+        self.worth = self.better * model.objective_vector()
+
+    def gain(self, position: int) -> float:
+        return self.worth[position] - sum(self.costs.get(position, {}).values())
+
+    def explain(self, units: dict[int, str]) -> tuple[str, str]:
+        rigid = {p: {r: e for r, e in self.broken.get(p, {}).items() if self.rigid[r]} for p in units}
+        open_ = [p for p in units if not rigid[p]]
+        if not open_:
+            return self._blocked(rigid, units)
+        fits = [p for p in open_ if not self.broken.get(p)]
+        if fits:
+            best = max(fits, key=lambda p: self.worth[p])
+            if self.worth[best] > 1e-9:
+                return "", (f"it fits in {units[best]} without breaking a limit and would add {self.worth[best]:,.4g} "
+                            f"{self.unit} to the objective: left out within the solver's gap or limit")
+            return "", f"it fits in {units[best]} without breaking a limit, but would not improve the objective"
+        if not self.priced:
+            return self._blocked({p: self.broken[p] for p in units}, units)
+        best = max(open_, key=self.gain)
+        gain = self.gain(best)
+        costs = self.costs.get(best, {})
+        listed = ", ".join(f"{self._name(r)} {c:,.4g}" for r, c in sorted(costs.items(), key=lambda item: -item[1]))
+        if gain > 1e-9:
+            return "", (f"at the plan's shadow prices it would gain {gain:,.4g} {self.unit} in {units[best]}, but it "
+                        f"breaks {self._names(self.broken[best])} as the plan stands: too large a change for the prices "
+                        "to tell, or left out within the solver's gap")
+        alone = sorted((r for r, c in costs.items() if c >= -gain), key=self._name)
+        words = (f"it does not pay: in {units[best]}, its best unit, it adds {self.worth[best]:,.4g} {self.unit} but "
+                 f"the limits it uses are worth {self.worth[best] - gain:,.4g} at the plan's shadow prices ({listed})")
+        if alone:
+            which = self._names(alone) if len(alone) == 1 else f"any one of {self._names(alone)}"
+            return ";".join(self._name(r) for r in alone), f"{words}; without the price of {which} it would pay"
+        return "", "no single limit explains it: " + words
+
+    def _blocked(self, broken: dict[int, dict[int, float]], units: dict[int, str]) -> tuple[str, str]:
+        # A co-location rule is one row per place: the rule, not the row, is the limit.
+        rules = [{self._rule(row): row for row in limits} for limits in broken.values()]
+        common = sorted(set.intersection(*(set(by_rule) for by_rule in rules)))
+        if common:
+            words = []
+            for rule in common:
+                rows = [by_rule[rule] for by_rule in rules]
+                amount = min(limits[row] for limits, row in zip(broken.values(), rows))
+                meaning = self.table.at[rows[0], "meaning"] if rule == self._name(rows[0]) else _same_place(rule)
+                words.append(f"{rule} ({meaning}) by {amount:,.4g} {_unit(self.table.at[rows[0], 'unit'])}")
+            where = "in its only admitted unit" if len(units) == 1 else "in every admitted unit"
+            return ";".join(common), f"placing it would break {' and '.join(words)} {where}, as the plan stands"
+        each = "; ".join(f"{units[p]}: {self._names(limits)}" for p, limits in broken.items())
+        return "", f"no single limit explains it: different limits block each admitted unit ({each})"
+
+    def _rule(self, row: int) -> str:
+        name = self._name(row)
+        return name.rsplit(",", 1)[0] + "]" if name.startswith(("project_same_unit[", "project_same_zone[")) else name
+
+    def _name(self, row: int) -> str:
+        return self.table.at[row, "name"]
+
+    def _names(self, rows) -> str:
+        return ", ".join(sorted(self._name(r) for r in rows))
+
+
+def _same_place(rule: str) -> str:
+    """'project_same_unit[b,a]' → 'b in the same unit as a'."""
+    kind, pair = rule.rstrip("]").split("[")
+    b, a = pair.split(",")
+    return f"{b} in the same {kind.rsplit('_', 1)[1]} as {a}"
+
+
+def _unit(unit: str) -> str:
+    """'100m yuan' reads as '(100m yuan)' after a number."""
+    return f"({unit})" if unit[:1].isdigit() else unit
