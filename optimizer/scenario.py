@@ -341,6 +341,7 @@ class _Source:
     def __init__(self):
         self.layers: list[tuple[Path, dict[tuple, int]]] = []  # child first
         self.tables: dict[str, tuple[Path | None, int]] = {}  # table -> (file, line of row 0)
+        self.updated: dict[tuple[str, int, str], tuple[Path | None, int | None]] = {}  # (table, row, column) -> YAML
         self.files: dict[str, str] = {}
 
     def locate(self, loc: tuple) -> tuple[Path | None, int | None]:
@@ -396,8 +397,11 @@ def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
     if sources is None:
         error.file = "with_changes()"
         return ScenarioError(**_fields(error))
-    table = (error.field or "").split(".")[0]
-    if table in sources.tables and error.row is not None:
+    table, _, column = (error.field or "").partition(".")
+    if (table, error.row, column) in sources.updated:  # the bad value came from a YAML `update:`
+        file, error.line = sources.updated[(table, error.row, column)]
+        error.file, error.row = str(file), None
+    elif table in sources.tables and error.row is not None:
         file, first_line = sources.tables[table]
         if file is not None and first_line:
             error.line, error.row = first_line + error.row, None
@@ -591,6 +595,10 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict]:
     if spec.get("update"):
         file, _ = source.locate((table, "update"))
         rows = _updated_rows(rows, spec["update"], table, file=str(file))
+        index = {row.get("id"): position for position, row in enumerate(rows)}
+        for row_id, fields in spec["update"].items():
+            for column in fields:
+                source.updated[(table, index[row_id], column)] = source.locate((table, "update", str(row_id), column))
     return rows
 
 
