@@ -60,8 +60,8 @@ def _sign(criterion: Criterion) -> float:
 
 
 def _kept_at(criterion: Criterion, value: float, room: float) -> float:
-    """The bound that keeps a criterion within ``room`` (≥ 0) of a value, plus a numerical hair."""
-    return value + _sign(criterion) * (room + _slack(value))
+    """The bound that keeps a criterion within ``room`` (≥ 0) of a value, at least a numerical hair."""
+    return value + _sign(criterion) * max(room, _slack(value))
 
 
 @dataclass
@@ -324,8 +324,11 @@ def frontier(
     bounds = np.linspace(x_ideal, x_nadir, points)
     bounds[0] = _kept_at(compiled.criteria[x], x_ideal, 0.0)  # room for the solver at the tight end
     solved = []
-    for bound in bounds:
-        solved.append((float(bound), compiled.solve(y, {**kept, x: float(bound)})))
+    for bound in bounds.tolist():
+        point = compiled.solve(y, {**kept, x: bound})
+        # The point's own scenario, so that its results folder repeats it exactly.
+        point.scenario = scenario.with_changes(objective={"method": "epsilon", "optimize": y, "bounds": {**kept, x: bound}})
+        solved.append((bound, point))
         tick()
     return _table(compiled, x, y, solved)
 

@@ -575,7 +575,7 @@ def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
                 data[table] = [
                     _validate_row(table, index, row, sources, context) for index, row in enumerate(data[table])
                 ]
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context=context)
     except ScenarioError as error:
         raise _placed(error, sources) from None
     except ValidationError as error:
