@@ -35,10 +35,6 @@ class Criterion:
     def is_composite(self) -> bool:
         return bool(self.weights)
 
-    def better(self, a: float, b: float) -> bool:
-        """Whether value a is strictly better than value b for this criterion."""
-        return a > b if self.sense == "max" else a < b
-
 
 CRITERIA: dict[str, Criterion] = {
     c.name: c

@@ -290,6 +290,7 @@ def frontier(
     """
     from .api import with_solver
 
+    started = time.perf_counter()
     scenario = with_solver(scenario if isinstance(scenario, Scenario) else load_scenario(scenario), solver, solver_settings)
     compiled = _Compiled.of(scenario)
     for name, role in ((x, "x"), (y, "y")):
@@ -330,7 +331,9 @@ def frontier(
         point.scenario = scenario.with_changes(objective={"method": "epsilon", "optimize": y, "bounds": {**kept, x: bound}})
         solved.append((bound, point))
         tick()
-    return _table(compiled, x, y, solved)
+    table = _table(compiled, x, y, solved)
+    table.attrs["timings_s"] = {"frontier": time.perf_counter() - started}
+    return table
 
 
 def _table(compiled: _Compiled, x: str, y: str, solved: list[tuple[float, Result]]) -> pd.DataFrame:

@@ -131,11 +131,11 @@ def price_in_words(row: pd.Series) -> str:
 
 
 def _amount(value: float) -> str:
-    """1,500 / 36.4 million / 12.3 billion: readable at any size."""
+    """0.0312 / 1,500 / 36.4 million / 12.3 billion: readable at any size."""
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if value >= size:
             return f"{value / size:,.1f} {word}"
-    return _fmt(value, 0)
+    return _fmt(value, 0) if value >= 100 or value == 0 else f"{value:.3g}"
 
 
 def markdown_report(result) -> str:

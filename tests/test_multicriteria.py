@@ -227,3 +227,59 @@ def test_bad_frontier_request(tmp_path, capsys, args, fragment):
     assert main(["frontier", str(write_tiny(tmp_path / "s")), "--results-root", str(tmp_path / "r"), *args]) == 2
     assert fragment in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+WATER = INDUSTRIES.replace(",source\n", ",water_m3_per_km2,source\n", 1).replace(",,,test", ",,,1,test")
+INDICATORS = {"water": {"column": "water_m3_per_km2", "sense": "min", "unit": "m3"}}
+BAD = [
+    ("unknown-method", {"objective": {"method": "pareto"}}, {}, ["tiny.yaml", "objective.method", "Valid: weighted, lexicographic, epsilon"]),
+    ("stray-field", {"objective": {"method": "weighted", "weights": {"output": 1}, "order": ["output"]}}, {},
+     ["objective", "order does not apply to method weighted"]),
+    ("unknown-weighted-criterion", {"objective": {"method": "weighted", "weights": {"happiness": 1}}}, {},
+     ["tiny.yaml", "objective.weights", "unknown criterion 'happiness'", "Valid: output, carbon, energy"]),
+    ("negative-weight", {"objective": {"method": "weighted", "weights": {"output": -1}}}, {},
+     ["objective.weights.output", "greater than or equal to 0"]),
+    ("zero-weights", {"objective": {"method": "weighted", "weights": {"output": 0}}}, {}, ["at least one above 0"]),
+    ("two-tolerances", {"objective": {"method": "lexicographic", "order": ["output", "jobs"],
+                                      "tolerance": {"output": {"relative": 0.1, "absolute": 3}}}}, {},
+     ["objective.tolerance.output", "exactly one of relative"]),
+    ("epsilon-without-bounds", {"objective": {"method": "epsilon", "optimize": "output"}}, {}, ["needs optimize", "bounds"]),
+    ("epsilon-bounds-itself", {"objective": {"method": "epsilon", "optimize": "output", "bounds": {"output": 3}}}, {},
+     ["cannot also be bounded"]),
+    ("objective-not-a-name", {"objective": 3}, {}, ["objective must be a criterion name or a method"]),
+    ("undeclared-indicator-column", {}, {"industries": WATER}, ["industries.csv", "line 2", "unknown column 'water_m3_per_km2'",
+                                                                "declared under `indicators`"]),
+    ("indicator-column-missing", {"indicators": {"water": {"column": "water_m3", "sense": "min"}}}, {},
+     ["indicators.water.column", "no numeric column 'water_m3'", "Valid: carbon_t_per_km2"]),
+    ("indicator-name-taken", {"indicators": {"carbon": {"column": "water_m3_per_km2", "sense": "min"}}}, {"industries": WATER},
+     ["indicators.carbon", "taken"]),
+    ("indicator-bad-sense", {"indicators": {"water": {"column": "water_m3_per_km2", "sense": "less"}}}, {"industries": WATER},
+     ["indicators.water.sense", "'max' or 'min'"]),
+    ("indicator-not-a-number", {"indicators": INDICATORS}, {"industries": WATER.replace(",1,test", ",lots,test", 1)},
+     ["industries.csv", "line 2", "indicator column 'water_m3_per_km2' needs a finite number", "'lots'"]),
+    ("indicator-blank", {"indicators": INDICATORS}, {"industries": WATER.replace(",1,test", ",,test", 1)},
+     ["industries.csv", "line 2", "needs a finite number"]),
+]
+
+
+@pytest.mark.parametrize("case,changes,tables,fragments", BAD, ids=[c[0] for c in BAD])
+def test_bad_multicriteria_input_is_explained(tmp_path, capsys, case, changes, tables, fragments):
+    path = write_tiny(tmp_path / "s", changes, **tables)
+    root = tmp_path / "r"
+    for command in (["validate", str(path)], ["run", str(path), "--results-root", str(root)],
+                    ["frontier", str(path), "--results-root", str(root)]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and "Traceback" not in err
+        for fragment in fragments:
+            assert fragment in err, f"{fragment!r} not in: {err}"
+    assert not root.exists()
+
+
+def test_a_declared_indicator_survives_with_changes_and_the_resolved_copy(tmp_path):
+    path = write_tiny(tmp_path / "s", {"indicators": INDICATORS, "objective": "water"}, industries=WATER)
+    result = optimizer.solve(optimizer.load_scenario(path).with_changes(industries={"lo": {"water_m3_per_km2": 0.5}}))
+    folder = result.save(tmp_path / "run")
+    again = optimizer.load_scenario(folder / "scenario.yaml")
+    assert again.table("industries")["water_m3_per_km2"].tolist() == [1.0, 0.5]
+    assert repr(again).endswith("objective water, solver highs)")
