@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .criteria import Criterion
+from .errors import ScenarioError
 from .model import Model, build
 from .result import COLUMNS, Result
 from .scenario import MultiCriteria, Scenario, load_scenario
@@ -134,14 +135,33 @@ def _payoff(compiled: _Compiled, criteria: list[str] | None = None) -> tuple[pd.
     return pd.DataFrame(rows), results
 
 
-def payoff_table(scenario: Scenario | str | Path | None = None, criteria: list[str] | None = None) -> pd.DataFrame:
+def payoff_table(
+    scenario: Scenario | str | Path | None = None,
+    criteria: list[str] | None = None,
+    solver: str | None = None,
+    **solver_settings,
+) -> pd.DataFrame:
     """Each criterion optimised alone (row), every criterion's value in that plan (columns).
 
-    ``criteria`` defaults to every criterion of the scenario (built-in and its indicators).
+    ``criteria`` defaults to every criterion of the scenario (built-in and its indicators);
+    ``solver`` and other keywords override the scenario's solver settings, as in ``optimizer.solve``.
     """
-    scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    table, _ = _payoff(_Compiled.of(scenario), criteria)
+    compiled = _Compiled.of(_scenario(scenario, solver, solver_settings))
+    for name in criteria or ():
+        _check_criterion(compiled, name, "criteria")
+    table, _ = _payoff(compiled, criteria)
     return table
+
+
+def _scenario(scenario, solver: str | None, solver_settings: dict) -> Scenario:
+    from .api import with_solver
+
+    return with_solver(scenario if isinstance(scenario, Scenario) else load_scenario(scenario), solver, solver_settings)
+
+
+def _check_criterion(compiled: _Compiled, name: str, field: str) -> None:
+    if name not in compiled.criteria:
+        raise ScenarioError(f"unknown criterion '{name}'", field=field, valid=", ".join(compiled.criteria))
 
 
 def ideal_and_nadir(payoff: pd.DataFrame, criteria: list[str], senses: dict[str, str]) -> pd.DataFrame:
@@ -288,20 +308,13 @@ def frontier(
     other point dominates it), ``knee``, and ``result``: the point's full :class:`Result`.
     ``progress(done, total)`` is called after each solve.
     """
-    from .api import with_solver
-
     started = time.perf_counter()
-    scenario = with_solver(scenario if isinstance(scenario, Scenario) else load_scenario(scenario), solver, solver_settings)
+    scenario = _scenario(scenario, solver, solver_settings)
     compiled = _Compiled.of(scenario)
-    for name, role in ((x, "x"), (y, "y")):
-        if name not in compiled.criteria:
-            from .errors import ScenarioError
-
-            raise ScenarioError(f"unknown criterion '{name}'", file="frontier", field=role, valid=", ".join(compiled.criteria))
+    _check_criterion(compiled, x, "x")
+    _check_criterion(compiled, y, "y")
     if x == y or points < 2:
-        from .errors import ScenarioError
-
-        raise ScenarioError("a frontier needs two different criteria and at least 2 points", file="frontier",
+        raise ScenarioError("a frontier needs two different criteria and at least 2 points",
                             field="x, y, points", valid="e.g. x=carbon, y=output, points=11")
     total = points + 4
     done = 0
