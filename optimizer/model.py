@@ -338,6 +338,7 @@ def _lp_constraint(model: Model, name: str, c: Constraint) -> pulp.LpConstraint:
 
 
 def _set_objective(problem: pulp.LpProblem, model: Model) -> None:
-    # Every variable appears in the objective (zeros too), so that a copy of the problem keeps them all.
+    # Every variable appears in the objective (zeros too): a problem assembled from it and shared rows
+    # (Model.retargeted) then has them all, even those in no row.
     problem.sense = pulp.LpMaximize if model.sense == "max" else pulp.LpMinimize
     problem.setObjective(pulp.LpAffineExpression(zip(model.lp_variables, model.objective_vector().tolist())))

@@ -102,7 +102,7 @@ class _Compiled:
         if not first.has_solution or not others:
             return first
         tie_break = Criterion(
-            "tie_break",
+            "(tie-break)",  # not a valid criterion name, so no indicator can clash with it
             None,
             "min",
             "score",

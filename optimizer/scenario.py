@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -86,8 +87,8 @@ class Row(BaseModel):
             try:
                 number = float(value)
             except (TypeError, ValueError):
-                number = float("nan")
-            if isinstance(value, bool) or number != number or number in (float("inf"), float("-inf")):
+                number = math.nan
+            if isinstance(value, bool) or not math.isfinite(number):
                 raise ValueError(f"indicator column '{column}' needs a finite number in every row (got {value!r})")
             data[column] = number
         return data
@@ -500,7 +501,7 @@ def _check_criteria(s: Scenario) -> None:
     """Indicators name new criteria and existing columns; the objective names known criteria."""
     reserved = set(CRITERIA) | {"name", "kind", "unit", "zone", "industry", "category", "lower", "upper", "integer",
                                 "penalty", "weighted"}
-    columns = set(s.table("industries").columns) - {"name", "name_zh", "category"}
+    columns = set(s.table("industries").columns) - {"name", "name_zh", "category", "min_km2", "max_km2"}
     for name, indicator in s.indicators.items():
         if name in reserved:
             raise ScenarioError(
