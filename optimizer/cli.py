@@ -7,6 +7,7 @@ unbounded scenario; 4 solver failure or a limit reached before optimality.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -224,6 +225,9 @@ def _frontier_summary(table, folder: Path) -> str:
     lines = [f"frontier of {a['y']} against {a['x']}: {len(table)} points, "
              f"{int((table['status'] == 'optimal').sum())} optimal"]
     for _, row in table.iterrows():
+        if math.isnan(row["y"]):  # no solution
+            lines.append(f"  point {row['point']}: {row['status']}")
+            continue
         mark = "  <- knee" if row["knee"] else ""
         lines.append(f"  {a['x']} <= {row['bound']:,.6g} {a['x_unit']}: {a['y']} {row['y']:,.6g} {a['y_unit']}, "
                      f"shadow price {row['shadow_price']:,.6g} {a['shadow_price_unit']}{mark}")

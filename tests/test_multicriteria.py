@@ -185,6 +185,14 @@ def test_frontier_cli_writes_a_whole_folder(tmp_path, capsys):
     pd.testing.assert_frame_equal(pd.read_csv(point / "allocation.csv"), pd.read_csv(tmp_path / "again" / "allocation.csv"))
 
 
+def test_frontier_of_an_infeasible_scenario_says_so(tmp_path, capsys):
+    industries = INDUSTRIES.replace("lo,Low carbon,g,4,100000,200,300,5,,", "lo,Low carbon,g,4,100000,200,300,5,20,")
+    out = tmp_path / "front"
+    assert main(["frontier", str(write_tiny(tmp_path / "s", industries=industries)), "--out", str(out)]) == 3
+    assert "point 1: infeasible" in capsys.readouterr().out
+    assert pd.read_csv(out / "frontier.csv")["status"].tolist() == ["infeasible"]
+
+
 def test_run_chooses_a_method_on_the_command_line(tmp_path, capsys):
     path = write_tiny(tmp_path / "s")
     root = tmp_path / "r"
