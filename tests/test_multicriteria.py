@@ -107,6 +107,15 @@ def test_epsilon_constraint_and_the_price_of_a_lower_bound(tmp_path):
     assert result.constraints.set_index("name").loc["criterion_bound[carbon]", "shadow_price"] == pytest.approx(1500)
 
 
+def test_with_changes_switches_or_adjusts_a_method(tmp_path):
+    weighted = tiny(tmp_path, {"method": "weighted", "weights": {"output": 1, "carbon": 1}})
+    adjusted = weighted.with_changes(objective={"weights": {"jobs": 2}})  # same method: settings merge
+    assert adjusted.objective.weights == {"output": 1, "carbon": 1, "jobs": 2}
+    switched = weighted.with_changes(objective={"method": "epsilon", "optimize": "output", "bounds": {"carbon": 3e6}})
+    assert switched.objective.weights == {} and optimizer.solve(switched).objective == pytest.approx(82.5)
+    assert switched.with_changes(objective="jobs").objective == "jobs"
+
+
 def test_custom_indicator_is_a_criterion(tmp_path):
     # water: hi 8, lo 2 m³ per km², doubled in u2 (land intensity 2). Max output with water ≤ 60.
     # u2 at intensity 2 yields 20 (hi) or 8 (lo) output and uses 16 or 4 water per km²:
@@ -133,7 +142,9 @@ def test_custom_indicator_is_a_criterion(tmp_path):
 
 
 def test_frontier_on_paper(tmp_path):
-    table = optimizer.frontier(tiny(tmp_path), x="carbon", y="output", points=6)
+    ticks = []
+    table = optimizer.frontier(tiny(tmp_path), x="carbon", y="output", points=6, progress=lambda *t: ticks.append(t))
+    assert ticks == [(done, 10) for done in range(1, 11)]  # 4 solves for the ends, one per point
     eps = np.array([0, 1.5, 3, 4.5, 6, 7.5]) * 1e6
     assert table["bound"].to_numpy() == pytest.approx(eps, abs=1)
     assert table["y"].tolist() == pytest.approx([0, 60, 82.5, 105, 127.5, 150], abs=1e-4)
