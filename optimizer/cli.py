@@ -7,6 +7,7 @@ unbounded scenario; 4 solver failure or a limit reached before optimality.
 from __future__ import annotations
 
 import argparse
+import os
 import math
 import sys
 import time
@@ -88,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`optimizer run | head`): stop quietly, as shell tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
 
 
