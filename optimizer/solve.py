@@ -138,7 +138,9 @@ def _solve(model: Model, settings: SolverSettings, solver, name: str, version: s
         values[:] = np.nan
         duals[:] = np.nan
         basis = ""
-    objective = float(model.objective_vector() @ values) if solved else None
+    objective = model.objective_value(values) if solved else None
+    if bound is not None:
+        bound += model.criterion.offset  # the solver's bound leaves out a composite's constant term
     if is_mip and objective is not None and bound is not None:
         gap = relative_gap(objective, bound)
     if status == "time_limit" and not solved:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optimizer
-from conftest import write_tiny
+from conftest import INDUSTRIES, write_tiny
 from optimizer.cli import main
 from optimizer.solve import relative_gap, solve_model, within_gap
 
@@ -180,11 +180,18 @@ def test_admission_uses_the_projects_own_intensity(base):
     assert why(result, "D")["why_not"].startswith("no admitted unit: the zone rules")
 
 
-def test_blank_energy_jobs_pollutant_come_from_the_industry(base):
-    # hi: energy 1000, jobs 100, pollutant 50 per km²; a 2 km² project without them: 2000, 200, 100.
-    scenario = base.with_changes(projects={"table": [project("P", 2, 30, jobs=7)]})
-    y = optimizer.build(scenario).variables.set_index("name").loc["y[P,u1]"]
-    assert (y["energy"], y["jobs"], y["pollutant"]) == (2000, 7, 100)
+def test_blank_energy_jobs_pollutant_and_indicators_come_from_the_industry(tmp_path):
+    # hi: energy 1000, jobs 100, pollutant 50 and (an indicator) water 7 per km². A 2 km² project
+    # giving only its jobs: energy 2000, pollutant 100, water 14; in u2, where it needs 3 km²: 3000, 150, 21.
+    industries = INDUSTRIES.replace("pollutant_t_per_km2,", "pollutant_t_per_km2,water_m3_per_km2,").replace(
+        "50,,,test", "50,7,,,test").replace("5,,,test", "5,1,,,test")
+    path = write_tiny(tmp_path, {
+        "indicators": {"water": {"column": "water_m3_per_km2", "sense": "min", "unit": "m3"}},
+        "projects": {"table": [project("P", 2, 30, jobs=7)], "sites": [{"project": "P", "unit": "u2", "land_km2": 3}]},
+    }, industries=industries)
+    variables = optimizer.build(optimizer.load_scenario(path)).variables.set_index("name")
+    assert variables.loc["y[P,u1]", ["energy", "jobs", "pollutant", "water"]].tolist() == [2000, 7, 100, 14]
+    assert variables.loc["y[P,u2]", ["energy", "jobs", "pollutant", "water"]].tolist() == [3000, 7, 150, 21]
 
 
 def test_a_mandatory_project_with_nowhere_to_go_is_infeasible(base):

@@ -9,7 +9,7 @@ industry, and p's carbon and pollutant intensity at u are within the zone's caps
 Effects. Placing p in u uses a[p,u] km² of land and adds o[p,u] output, e[p,u] t CO2, energy,
 jobs and pollutant: the project's own figures, or those of its row (p, u) in ``projects.sites``
 where a site changes them. They are absolute: no land intensity scales them. Blank energy, jobs
-or pollutant default to the industry's per-km² coefficient × the project's land. Every limit that
+or pollutant, and the scenario's own indicators, are the industry's per-km² coefficient × a[p,u]. Every limit that
 counts the criteria (land[u], carbon budgets, zone shares, industry bounds, ...) counts y[p,u]
 with these effects, alongside any continuous land allocation x[u,k].
 
@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..criteria import CRITERIA, TOTAL_COLUMNS
+from ..criteria import CRITERIA, TOTAL_COLUMNS, criteria_of
 
 FAMILY = "projects"
 KIND = "project"
@@ -61,19 +61,25 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def project_table(scenario) -> pd.DataFrame:
-    """One row per project, with blank energy, jobs and pollutant filled from its industry."""
+    """One row per project (blank energy, jobs and pollutant are NaN), with its category."""
     projects = pd.DataFrame([dict(project) for project in scenario.projects.table])
-    industries = scenario.table("industries")
-    for criterion in ("energy", "jobs", "pollutant"):
-        per_km2 = industries[CRITERIA[criterion].column].reindex(projects["industry"]).to_numpy()
-        column = EFFECTS[criterion]
-        projects[column] = projects[column].astype(float).fillna(pd.Series(per_km2 * projects["land_km2"]))
-    projects["category"] = industries["category"].reindex(projects["industry"]).to_numpy()
+    projects[VALUES] = projects[VALUES].astype(float)
+    projects["category"] = scenario.table("industries")["category"].reindex(projects["industry"]).to_numpy()
     return projects
 
 
+def _filled(scenario, frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank energy, jobs and pollutant as the industry's per-km² coefficient × the land."""
+    industries = scenario.table("industries")
+    frame = frame.copy()
+    for criterion in ("energy", "jobs", "pollutant"):
+        per_km2 = industries[CRITERIA[criterion].column].reindex(frame["industry"]).to_numpy()
+        frame[EFFECTS[criterion]] = frame[EFFECTS[criterion]].fillna(pd.Series(per_km2 * frame["land_km2"], index=frame.index))
+    return frame
+
+
 def possible_sites(scenario, projects: pd.DataFrame) -> pd.DataFrame:
-    """Every (project, unit) its allowed and forbidden units leave, with per-site figures."""
+    """Every (project, unit) its allowed and forbidden units leave, with the figures at that site."""
     units = scenario.table("units")[["zone"]].rename_axis("unit").reset_index()
     pairs = projects.merge(units, how="cross")
 
@@ -88,7 +94,7 @@ def possible_sites(scenario, projects: pd.DataFrame) -> pd.DataFrame:
         pairs = pairs.set_index(["id", "unit"])
         pairs[VALUES] = sites.reindex(pairs.index).combine_first(pairs[VALUES])
         pairs = pairs.reset_index()
-    return pairs.rename(columns={"id": "project"}).reset_index(drop=True)
+    return _filled(scenario, pairs.rename(columns={"id": "project"}).reset_index(drop=True))
 
 
 def candidates(scenario) -> pd.DataFrame:
@@ -108,6 +114,7 @@ def candidates(scenario) -> pd.DataFrame:
             "upper": 1.0,
             "integer": True,
             **{criterion: sites[column].astype(float) for criterion, column in EFFECTS.items()},
+            **_indicators(scenario, sites),
             "penalty": 0.0,
             "investment": sites[INVESTMENT].astype(float),
         }
@@ -116,6 +123,16 @@ def candidates(scenario) -> pd.DataFrame:
         if family.FAMILY != FAMILY and hasattr(family, "admit"):
             frame = family.admit(scenario, frame)
     return frame.reset_index(drop=True)
+
+
+def _indicators(scenario, sites: pd.DataFrame) -> dict[str, pd.Series]:
+    """The scenario's own indicators for each site: the industry's per-km² value × the land there."""
+    industries = scenario.table("industries")
+    return {
+        name: industries[criterion.column].reindex(sites["industry"]).to_numpy() * sites["land_km2"]
+        for name, criterion in criteria_of(scenario).items()
+        if name not in CRITERIA
+    }
 
 
 def add_variables(builder) -> None:
@@ -221,7 +238,7 @@ def tables(result) -> dict[str, pd.DataFrame]:
     table["zone"] = placed["zone"].reindex(table["project"]).fillna("").to_numpy()
     # Placed: the figures at its site; left out: the project's own.
     at_site = placed.rename(columns={**EFFECTS, "investment": INVESTMENT})[VALUES]
-    own = projects.set_index("id")[VALUES]
+    own = _filled(scenario, projects).set_index("id")[VALUES]
     table[VALUES] = at_site.reindex(table["project"]).fillna(own.reindex(table["project"])).to_numpy()
     explained = _why_not(result, projects, sites, table.loc[~table["placed"], "project"])
     table["limit"] = explained["limit"].reindex(table["project"]).fillna("").to_numpy()
@@ -286,7 +303,7 @@ class _Effects:
             self.broken.setdefault(int(column), {})[int(row)] = float(amount)
         # Gain in the objective at the shadow prices of the flexible limits (better: positive).
         self.better = 1.0 if model.sense == "max" else -1.0
-        self.unit = _unit(CRITERIA[model.objective].unit)
+        self.unit = _unit(model.criterion.unit)
         duals = result.solution.duals
         self.priced = not np.isnan(duals).all()
         flexible = ~self.rigid[rows]
