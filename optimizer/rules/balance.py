@@ -84,8 +84,9 @@ def add_constraints(builder) -> None:
                 sense,
                 0.0,
                 row_unit,
-                f"{words} in {settings.level} {member} {'at most' if bound == 'max' else 'at least'} "
-                f"{factor:.0%} of its proportional share ({weight:.1%} of the {capacity_words} of all members)",
+                f"{'upper' if bound == 'max' else 'lower'} balance limit of {settings.level} {member} ({words} "
+                f"{'at most' if bound == 'max' else 'at least'} {factor:.0%} of its share: {weight:.1%} of the "
+                f"members' {capacity_words})",
             )
 
 

@@ -100,8 +100,8 @@ def add_constraints(builder) -> None:
             ">=",
             0.0,
             "km2",
-            f"two-high capacity retired at least {settings.ratio:g} × new two-high land "
-            f"({', '.join(settings.industries)}) {where}",
+            f"replacement requirement {where} (retired two-high capacity ≥ {settings.ratio:g} × new "
+            f"{', '.join(settings.industries)} land)",
         )
 
 

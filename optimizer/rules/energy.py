@@ -55,7 +55,7 @@ def add_constraints(builder) -> None:
                 "<=",
                 caps.total_mtce * TCE_PER_MTCE,
                 "tce",
-                f"energy use of at most {caps.total_mtce:g} Mt of standard coal equivalent {where}",
+                f"energy cap of {caps.total_mtce:g} Mt of standard coal equivalent {where}",
             )
         cap = caps.intensity_tce_per_10k_yuan
         if cap is not None:
@@ -67,7 +67,7 @@ def add_constraints(builder) -> None:
                 "<=",
                 0.0,
                 "tce",
-                f"energy intensity of at most {cap:g} tce per 10,000 yuan of output {where}",
+                f"energy-intensity cap of {cap:g} tce per 10,000 yuan of output {where}",
             )
 
 

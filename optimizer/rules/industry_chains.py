@@ -63,8 +63,8 @@ def add_constraints(builder) -> None:
                 ">=",
                 0.0,
                 "km2",
-                f"industry chain {chain_id}: {', '.join(chain.supporting)} land at least {chain.ratio:g} × "
-                f"{', '.join(chain.leading)} land in {'the city' if group == 'city' else group}",
+                f"supporting-land requirement of chain {chain_id} in {'the city' if group == 'city' else group} "
+                f"({', '.join(chain.supporting)} ≥ {chain.ratio:g} × {', '.join(chain.leading)})",
             )
 
 
@@ -78,6 +78,8 @@ def tables(result) -> dict[str, pd.DataFrame]:
     for chain_id, chain in chains.items():
         for group, index in _groups(variables, chain.within).items():
             industry = variables.loc[index, "industry"]
+            if not industry.isin(chain.leading).any():
+                continue  # no row: the leading industries cannot be placed here
             leading = float(land[index][industry.isin(chain.leading)].sum())
             supporting = float(land[index][industry.isin(chain.supporting)].sum())
             rows.append(

@@ -92,7 +92,7 @@ def add_constraints(builder) -> None:
                 "<=",
                 0.0,
                 "t CO2",
-                f"carbon intensity of park {title} at most {cap:g} t CO2 per 10,000 yuan of output",
+                f"carbon-intensity cap of park {title} ({cap:g} t CO2 per 10,000 yuan of output)",
             )
 
 
