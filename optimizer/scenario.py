@@ -213,6 +213,8 @@ class CapacityReplacement(Settings):
     ratio: NonNegative = 1.0  # km² retired per km² of new two-high land
     within: Literal["city", "zone"] = "city"
     existing_km2: dict[Id, dict[Id, NonNegative]] = {}  # unit -> industry -> km²
+    # Per criterion, existing capacity's effect per km² as a multiple of new capacity's (default 1).
+    existing_multipliers: dict[Literal["output", "carbon", "energy", "jobs", "pollutant"], NonNegative] = {}
 
 
 class RegionalBalance(Settings):

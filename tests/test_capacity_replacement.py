@@ -75,3 +75,15 @@ def test_existing_capacity_must_be_of_a_two_high_industry(tmp_path):
     settings["capacity_replacement"]["existing_km2"] = {"u2": {"lo": 1}}
     with pytest.raises(optimizer.ScenarioError, match=r"capacity_replacement.existing_km2.u2.*unknown two-high industry 'lo'"):
         optimizer.load_scenario(write_tiny(tmp_path, settings))
+
+
+def test_existing_capacity_can_differ_from_new(tmp_path):
+    # An old km² of hi yields half as much (5) and emits twice as much (1 Mt) as a new one.
+    # Ratio 0.25, no budget: hi nets 10 − 0.25·5 = 8.75 > 4, so hi 12, lo 3, r 3: 120 + 12 − 15 = 117.
+    result = solve(tmp_path, replacement(0.25, capacity_replacement={
+        "industries": ["hi"], "ratio": 0.25, "existing_km2": {"u2": {"hi": 3}},
+        "existing_multipliers": {"output": 0.5, "carbon": 2},
+    }))
+    assert result.objective == pytest.approx(117)
+    retirement = result.model.variables.set_index("name").loc["r[u2,hi]"]
+    assert (retirement["output"], retirement["carbon"], retirement["energy"]) == (-5, -1e6, -1000)

@@ -3,9 +3,11 @@
 New land for a two-high industry must be matched by retiring at least ρ times as much existing
 two-high capacity. Existing capacity R[u,k] (km² of industry k operating in unit u) is input;
 retiring it is a decision. Variables (kind ``retirement``): r[u,k] ≥ 0, km² of existing industry k
-retired in unit u. Retiring one km² removes that km²'s effects at the unit's land intensity m_u:
-output −o_k·m_u, carbon −e_k·m_u, energy −g_k·m_u, jobs −j_k·m_u, pollutant −p_k·m_u. So it costs
-output, and frees carbon budget, energy caps and pollutant standards for other uses.
+retired in unit u. Retiring one km² removes that km²'s effects at the unit's land intensity m_u,
+each times the scenario's multiplier μ for existing capacity (default 1; μ_carbon = 1.2 says an
+old works emits 20 % more than a new one of its industry): output −μ_o·o_k·m_u, carbon
+−μ_e·e_k·m_u, energy −μ_g·g_k·m_u, jobs −μ_j·j_k·m_u, pollutant −μ_p·p_k·m_u. So it costs output,
+and frees carbon budget, energy caps and pollutant standards for other uses.
 
 Retirement does not free land: land_r = 0. The land rows describe land available to new industry
 in the planning period; a retired two-high site (often a contaminated works) is not assumed to
@@ -18,9 +20,9 @@ land.
 
 H is the set of two-high industries; the second sum runs over every variable of a two-high
 industry that uses new land (x[u,k], park land, projects). The model may retire more than the
-rule requires where that pays, e.g. to free carbon budget for cleaner industry. Existing capacity
-is described by the same per-km² coefficients as new capacity of its industry (an old works is
-likely dirtier: that makes this conservative about the carbon a retirement frees).
+rule requires where that pays, e.g. to free carbon budget for cleaner industry. With every
+multiplier 1 and ρ ≥ 1, replacing is a net loss in every criterion unless the new site's land
+intensity exceeds the retired one's, so new two-high land appears only where it does.
 
 Scenario section ``capacity_replacement`` (off while ``industries`` is empty)::
 
@@ -31,6 +33,7 @@ Scenario section ``capacity_replacement`` (off while ``industries`` is empty)::
       existing_km2:
         changshou: {chemicals: 3.0}
         qijiang: {materials: 2.0}
+      existing_multipliers: {carbon: 1.2, energy: 1.2, pollutant: 1.5}     # optional, default 1
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ def add_variables(builder) -> None:
     )
     for criterion in CRITERIA.values():
         if criterion.column is not None:
-            frame[criterion.name] = -industries[criterion.column].reindex(industry_ids).to_numpy() * intensity
+            old_vs_new = settings.existing_multipliers.get(criterion.name, 1.0)
+            frame[criterion.name] = -industries[criterion.column].reindex(industry_ids).to_numpy() * intensity * old_vs_new
     frame["land"] = 0.0
     builder.add_variables("retirement", frame)
 
