@@ -5,11 +5,14 @@
     result = optimizer.solve(scenario)            # HiGHS by default
     result.allocation, result.by_zone, result.constraints, result.kpis
     result.save()                                 # a new folder under results/
+    optimizer.frontier(scenario, x="carbon", y="output", points=11)   # Pareto frontier (DataFrame)
+    optimizer.payoff_table(scenario)              # each criterion optimised alone
 """
 
 from .api import solve
 from .errors import ScenarioError, SolverUnavailable
 from .model import Model, build
+from .multicriteria import frontier, payoff_table
 from .result import Result
 from .scenario import Scenario, default_scenario_path, load_scenario
 
@@ -23,7 +26,9 @@ __all__ = [
     "SolverUnavailable",
     "build",
     "default_scenario_path",
+    "frontier",
     "load_scenario",
+    "payoff_table",
     "solve",
     "__version__",
 ]

@@ -12,13 +12,13 @@ def values_of(result, kind: str) -> pd.DataFrame:
     return variables[rows].assign(value=result.values[rows.to_numpy()])
 
 
-def with_prices(result, table: pd.DataFrame, constraint: str = "constraint") -> pd.DataFrame:
-    """``table`` with the shadow price (and its unit) of the constraint named in column ``constraint``.
+def with_prices(result, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the shadow price (and its unit) of the constraint named in its ``constraint`` column.
 
     A row whose constraint was not built (nothing could be placed there) gets price 0.
     """
     prices = result.constraints.set_index("name")[["shadow_price", "shadow_price_unit"]]
-    joined = table.join(prices, on=constraint)
+    joined = table.join(prices, on="constraint")
     joined["shadow_price"] = joined["shadow_price"].fillna(0.0)
     joined["shadow_price_unit"] = joined["shadow_price_unit"].fillna("")
     return joined
@@ -28,10 +28,3 @@ def prices(result) -> pd.Series:
     """Shadow price of every constraint, by name."""
     return result.constraints.set_index("name")["shadow_price"]
 
-
-def price_unit(result, row_unit: str) -> str:
-    """The unit of the shadow price of a row in ``row_unit`` (as result.constraints states it)."""
-    from ..criteria import CRITERIA
-    from ..result import _price
-
-    return _price(0.0, CRITERIA[result.model.objective], row_unit)[1]

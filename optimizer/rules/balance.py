@@ -21,7 +21,8 @@ so it touches every member's variables: (2 × members × variables) terms, fine 
 level.
 
 Members default to every zone (unit) where some industry is admitted; a closed zone would
-otherwise force the whole city to stand still. ``members`` names them explicitly.
+otherwise force the whole city to stand still. ``members`` names them explicitly. A member with no
+available land (or no residents) is left out: its measure is undefined.
 
 Scenario section ``balance`` (off while ``tolerance`` is null)::
 
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._report import price_unit, prices
+from ._report import prices
 
 FAMILY = "balance"
 MEASURES = {  # measure -> (quantity column, units column of capacity, row unit, quantity words, capacity words)
@@ -52,12 +53,11 @@ def _setup(scenario, variables: pd.DataFrame):
     units = scenario.table("units")
     capacity = units.groupby(settings.level if settings.level == "zone" else units.index)[capacity_column].sum()
     admitted = set(variables.loc[variables["land"] != 0, settings.level])
-    members = list(settings.members) if settings.members is not None else [
-        g for g in capacity.index if g in admitted and capacity[g] > 0
-    ]
+    members = settings.members if settings.members is not None else [g for g in capacity.index if g in admitted]
     capacity = capacity.reindex(members).astype(float)
+    capacity = capacity[capacity > 0]  # no land (residents): the measure is undefined
     weights = capacity / capacity.sum()
-    rows = variables[variables[settings.level].isin(members) & (variables[quantity] != 0)]
+    rows = variables[variables[settings.level].isin(capacity.index) & (variables[quantity] != 0)]
     return capacity, weights, rows[quantity]
 
 
@@ -65,8 +65,8 @@ def add_constraints(builder) -> None:
     settings = builder.scenario.balance
     if settings.tolerance is None:
         return
-    _, unit, row_unit, words, capacity_words = MEASURES[settings.measure]
-    capacity, weights, q = _setup(builder.scenario, builder.variables)
+    *_, row_unit, words, capacity_words = MEASURES[settings.measure]
+    _, weights, q = _setup(builder.scenario, builder.variables)
     group = builder.variables.loc[q.index, settings.level]
     tolerance = settings.tolerance
     for member, weight in weights.items():
@@ -117,5 +117,6 @@ def tables(result) -> dict[str, pd.DataFrame]:
     price = prices(result)
     for bound in ("max", "min"):
         table[f"shadow_price_{bound}"] = [price.get(f"balance_{bound}[{g}]", 0.0) for g in capacity.index]
-    table["shadow_price_unit"] = price_unit(result, row_unit)
+    units = result.constraints.set_index("name")["shadow_price_unit"]
+    table["shadow_price_unit"] = [units.get(f"balance_max[{g}]", "") for g in capacity.index]
     return {"regional_balance": table}

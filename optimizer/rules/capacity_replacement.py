@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..criteria import CRITERIA
+from ..criteria import criteria_of
 from ._report import values_of, with_prices
 
 FAMILY = "capacity_replacement"
@@ -64,11 +64,11 @@ def add_variables(builder) -> None:
             "category": industries["category"].reindex(industry_ids).to_numpy(),
         }
     )
-    for criterion in CRITERIA.values():
+    for criterion in criteria_of(builder.scenario).values():  # the scenario's indicators too
         if criterion.column is not None:
             old_vs_new = settings.existing_multipliers.get(criterion.name, 1.0)
             frame[criterion.name] = -industries[criterion.column].reindex(industry_ids).to_numpy() * intensity * old_vs_new
-    frame["land"] = 0.0
+    frame["land"] = 0.0  # retiring frees no land (see above)
     builder.add_variables("retirement", frame)
 
 
