@@ -739,12 +739,14 @@ def _check_policy_instruments(s: Scenario) -> None:
     _known(charges.standards_t, zones, "pollution_charges.standards_t", "zone")
     sharing = s.indicator_sharing
     _known(sharing.industries, industries, "indicator_sharing.industries", "industry")
+    # Both deduct yuan from the objective: it must be output (alone, or optimised under epsilon bounds).
+    optimised = s.objective if isinstance(s.objective, str) else s.objective.optimize
     for section, on in (("pollution_charges", bool(charges.standards_t)), ("indicator_sharing", sharing.maximise_host_output)):
-        if on and s.objective != "output":
+        if on and optimised != "output":
             raise ScenarioError(
-                f"{section} changes the objective in yuan, but the objective is {s.objective}",
+                f"{section} deducts yuan from the objective, but the objective is {s.objective}",
                 field=section,
-                valid="objective: output, or turn the section off",
+                valid="objective: output (or an epsilon method optimising output), or turn the section off",
             )
 
     for resource_id, resource in s.resources.items():

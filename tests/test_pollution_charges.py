@@ -48,9 +48,14 @@ def test_a_bounded_last_tier_is_a_total_amount_limit(tmp_path):
 
 
 def test_the_charge_is_money_so_it_needs_the_output_objective(tmp_path):
-    path = write_tiny(tmp_path, {**charges(200, [{"multiple": 1}]), "objective": "carbon"})
+    path = write_tiny(tmp_path / "carbon", {**charges(200, [{"multiple": 1}]), "objective": "carbon"})
     with pytest.raises(optimizer.ScenarioError, match="pollution_charges.*objective: output"):
         optimizer.load_scenario(path)
+    # Output optimised under an epsilon bound on carbon is fine. With a standard (10,000 t) that is
+    # never exceeded, the plan is that of the 5 Mt bound: h = 8.75, l = 6.25, output 112.5.
+    epsilon = {"method": "epsilon", "optimize": "output", "bounds": {"carbon": 5e6}}
+    result = solve(tmp_path / "epsilon", {**charges(10_000, [{"multiple": 1}]), "objective": epsilon})
+    assert result.objective == pytest.approx(112.5)
 
 
 def test_tiers_must_be_convex(tmp_path):
