@@ -87,3 +87,13 @@ def test_existing_capacity_can_differ_from_new(tmp_path):
     assert result.objective == pytest.approx(117)
     retirement = result.model.variables.set_index("name").loc["r[u2,hi]"]
     assert (retirement["output"], retirement["carbon"], retirement["energy"]) == (-5, -1e6, -1000)
+
+
+def test_without_existing_capacity_no_new_two_high_land(tmp_path):
+    # Nothing to retire, so no new hi: all lo, 60. The rule's row is still reported.
+    result = solve(tmp_path, {"capacity_replacement": {"industries": ["hi"]}})
+    assert result.objective == pytest.approx(60)
+    summary = result.family_tables["capacity_replacement"]
+    assert summary[["within", "new_two_high_km2", "retired_km2"]].to_dict("records") == [
+        {"within": "city", "new_two_high_km2": 0.0, "retired_km2": 0.0}
+    ]

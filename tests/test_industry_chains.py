@@ -48,3 +48,12 @@ def test_no_row_where_the_leader_cannot_go(tmp_path):
     result = solve(tmp_path, {**chain(), **zoning})
     assert result.objective == pytest.approx(100)
     assert "chain[hi_lo,b]" not in set(result.constraints["name"])
+
+
+def test_a_chain_with_nowhere_to_apply_is_reported_empty(tmp_path):
+    # The cluster is u2 in zone b, which admits only g: no row, an empty table, a whole results folder.
+    zoning = {"zoning": {"a": {"admits": ["m", "g"]}, "b": {"admits": ["g"]}}}
+    result = solve(tmp_path, {**chain(within={"east": ["u2"]}), **zoning})
+    assert result.objective == pytest.approx(120)
+    assert result.family_tables["industry_chains"].empty
+    assert (result.save(tmp_path / "run") / "industry_chains.csv").is_file()

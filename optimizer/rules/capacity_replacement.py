@@ -136,14 +136,13 @@ def tables(result) -> dict[str, pd.DataFrame]:
     scope_of = (lambda zones: zones) if settings.within == "zone" else (lambda zones: zones.map(lambda _: "city"))
     new_land = new.groupby(scope_of(new["zone"]))["land_km2"].sum()
     retired_land = retirements.groupby(scope_of(retirements["zone"]))["retired_km2"].sum()
-    scopes = sorted(set(new_land.index) | set(retired_land.index))
+    rows = [c.name for c in result.model.constraints if c.name.startswith("capacity_replacement")]
+    scopes = [name.partition("[")[2].rstrip("]") or "city" for name in rows]
     balance = pd.DataFrame({"within": scopes})
     balance["new_two_high_km2"] = new_land.reindex(scopes, fill_value=0.0).to_numpy()
     balance["required_retirement_km2"] = settings.ratio * balance["new_two_high_km2"]
     balance["retired_km2"] = retired_land.reindex(scopes, fill_value=0.0).to_numpy()
-    balance["constraint"] = [
-        "capacity_replacement" if scope == "city" else f"capacity_replacement[{scope}]" for scope in scopes
-    ]
+    balance["constraint"] = rows
     return {
         "capacity_replacement": with_prices(result, balance),
         "capacity_retirements": with_prices(result, retirements),

@@ -96,4 +96,6 @@ def tables(result) -> dict[str, pd.DataFrame]:
                     "constraint": f"chain[{chain_id},{group}]",
                 }
             )
-    return {"industry_chains": with_prices(result, pd.DataFrame(rows))}
+    columns = ["chain", "within", "leading", "supporting", "leading_km2", "supporting_km2", "required_km2",
+               "ratio_required", "ratio_achieved", "constraint"]  # also when no group can take a leader
+    return {"industry_chains": with_prices(result, pd.DataFrame(rows, columns=columns))}

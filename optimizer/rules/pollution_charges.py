@@ -82,7 +82,7 @@ def tables(result) -> dict[str, pd.DataFrame]:
     if not settings.standards_t:
         return {}
     tiers = _tiers(settings)
-    tiers["excess_t"] = values_of(result, "charge")["value"].to_numpy()
+    tiers["excess_t"] = values_of(result, "charge")["value"].to_numpy(dtype=float)
     tiers["charge_yuan"] = tiers["excess_t"] * tiers["rate"]
     load = result.contributions.groupby("zone")["pollutant_t"].sum()
     zones = list(settings.standards_t)
