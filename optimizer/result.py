@@ -29,6 +29,7 @@ COLUMNS = {  # criterion -> column name of its total in result tables
     "jobs": "jobs",
     "pollutant": "pollutant_t",
 }
+ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
 
@@ -86,11 +87,12 @@ class Result:
 
     @cached_property
     def allocation(self) -> pd.DataFrame:
-        """One row per (unit, industry) land variable x[u,k] that receives land."""
-        land = self.contributions[self.contributions["kind"] == "land"]
+        """One row per (unit, industry) that receives land: x[u,k] plus any park land y[p,k] in u."""
+        land = self.contributions[self.contributions["kind"].isin(ALLOCATION_KINDS)]
         names = self.scenario.table("units")["name"]
         industry_names = self.scenario.table("industries")["name"]
-        table = land[["unit", "zone", "industry", "category", *COLUMNS.values()]].copy()
+        place = ["unit", "zone", "industry", "category"]
+        table = land.groupby(place, sort=False, as_index=False)[list(COLUMNS.values())].sum()
         table.insert(1, "unit_name", names.reindex(table["unit"]).to_numpy())
         table.insert(4, "industry_name", industry_names.reindex(table["industry"]).to_numpy())
         return table.reset_index(drop=True)
