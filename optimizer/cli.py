@@ -251,7 +251,9 @@ def _summary(result, folder: Path) -> str:
         lines.append(f"carbon: {k['carbon_mt']:,.3f} Mt CO2/yr{budget}")
         lines.append(f"land:   {k['land_km2']:,.2f} of {k['land_available_km2']:,.2f} km2 available")
         c = result.constraints
-        binding = c[c["binding"] & (c["family"] != "land")].sort_values("family")
+        # Limits that bind and are worth something; the carbon budget first, as the headline.
+        binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > 1e-9)]
+        binding = binding.sort_values("family", key=lambda family: family != "carbon", kind="stable")
         for _, row in binding.head(6).iterrows():
             lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
         if len(binding) > 6:
