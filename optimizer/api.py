@@ -17,6 +17,9 @@ def solve(scenario: Scenario | str | Path | None = None, solver: str | None = No
     other keywords (``time_limit_s``, ``mip_gap``, ``threads``, ``msg``, ``options``) override
     the scenario's solver settings.
     """
+    from .provenance import now
+
+    started_at = now()
     timings: dict[str, float] = {}
     if not isinstance(scenario, Scenario):
         started = time.perf_counter()
@@ -34,4 +37,4 @@ def solve(scenario: Scenario | str | Path | None = None, solver: str | None = No
     timings["build"] = time.perf_counter() - started
     solution = solve_model(model, scenario.solver)
     timings["solve"] = solution.seconds
-    return Result(scenario, model, solution, timings)
+    return Result(scenario, model, solution, timings, provenance={"started": started_at})

@@ -1,4 +1,5 @@
-"""Result → results folder: CSV tables, summary.json, the resolved scenario and report.md.
+"""Result → results folder: CSV tables, summary.json, the resolved scenario, report.md and
+report.html (``optimizer.html_report``), and manifest.json (``optimizer.provenance``).
 
 A folder is written whole or not at all: everything goes into a hidden temporary folder beside
 the target, which is renamed into place only when complete (a rename within one file system is
@@ -13,6 +14,7 @@ import math
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -39,31 +41,44 @@ def new_folder_name(scenario_name: str, results_root: Path) -> Path:
     return candidate
 
 
-def write_results(result, folder=None, results_root="results", report_started: float | None = None) -> Path:
-    started = report_started or time.perf_counter()
-    target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
+@contextmanager
+def atomic_folder(target: Path):
+    """Yield a hidden temporary folder beside ``target``, renamed into place on success."""
     if target.exists():
         raise ResultsFolderExists(f"{target} exists already; results folders are never overwritten")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.parent / f".{target.name}.partial-{os.getpid()}"
     try:
         partial.mkdir()
-        for name in TABLE_FILES:
-            getattr(result, name).to_csv(partial / f"{name}.csv", index=False)
-        for name, table in result.family_tables.items():
-            table.to_csv(partial / f"{name}.csv", index=False)
-        write_scenario(result.scenario, partial)
-        (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
-        summary = result.summary()
-        summary["timings_s"] = {**summary["timings_s"], "report": time.perf_counter() - started}
-        summary["written"] = datetime.now().isoformat(timespec="seconds")
-        (partial / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+        yield partial
         if target.exists():
             raise ResultsFolderExists(f"{target} appeared while writing; results folders are never overwritten")
         partial.rename(target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+
+
+def write_results(result, folder=None, results_root="results", report_started: float | None = None) -> Path:
+    from .html_report import html_report
+    from .provenance import collect, write_manifest
+
+    started = report_started or time.perf_counter()
+    target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
+    with atomic_folder(target) as partial:
+        for name in TABLE_FILES:
+            getattr(result, name).to_csv(partial / f"{name}.csv", index=False)
+        for name, table in result.family_tables.items():
+            table.to_csv(partial / f"{name}.csv", index=False)
+        write_scenario(result.scenario, partial)
+        (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
+        provenance = collect(result)
+        (partial / "report.html").write_text(html_report(result, provenance), encoding="utf-8")
+        summary = result.summary()
+        summary["timings_s"] = {**summary["timings_s"], "report": time.perf_counter() - started}
+        summary["written"] = datetime.now().isoformat(timespec="seconds")
+        (partial / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+        write_manifest(partial, provenance, summary["timings_s"])
     return target
 
 

@@ -168,6 +168,17 @@ class SolverSettings(Settings):
     options: dict[str, Any] = {}
 
 
+class ReportSettings(Settings):
+    """How reports draw the scenario (see ``optimizer.charts``).
+
+    ``rings`` lays out the Concentric Circle diagram from the centre outward, one list of zones
+    per ring; zones sharing a ring are drawn as arcs on its east side, the first at the top.
+    Zones not listed get a ring each, outside the listed ones, in table order.
+    """
+
+    rings: tuple[tuple[Id, ...], ...] = ()
+
+
 # --------------------------------------------------------------------------- the scenario
 
 
@@ -183,6 +194,7 @@ class Scenario(Settings):
     carbon_budget: CarbonBudget = CarbonBudget()
     objective: Literal[tuple(CRITERIA)] = "output"  # type: ignore[valid-type]
     solver: SolverSettings = SolverSettings()
+    report: ReportSettings = ReportSettings()
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
@@ -250,6 +262,11 @@ class Scenario(Settings):
             f"{'none' if budget is None else f'{budget:g} Mt'}, objective {self.objective}, "
             f"solver {self.solver.name})"
         )
+
+    def _repr_html_(self) -> str:
+        from .html_report import scenario_html
+
+        return scenario_html(self)
 
 
 def _changed_table(name: str, rows: list[dict], change: Any) -> list[dict]:
@@ -324,6 +341,11 @@ def _check_references(s: Scenario) -> None:
             raise ScenarioError(
                 f"unknown zone '{zone}'", field=f"carbon_budget.by_zone_mt.{zone}", valid=_listing(zones)
             )
+    drawn = [zone for ring in s.report.rings for zone in ring]
+    for zone in drawn:
+        if zone not in zones or drawn.count(zone) > 1:
+            problem = "unknown zone" if zone not in zones else "zone drawn in more than one ring"
+            raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=_listing(zones))
 
 
 def _listing(names) -> str:
