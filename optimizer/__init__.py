@@ -5,25 +5,31 @@
     result = optimizer.solve(scenario)            # HiGHS by default
     result.allocation, result.by_zone, result.constraints, result.kpis
     result.save()                                 # a new folder under results/
+    optimizer.compare([result, other])            # or results folders: what changed, and what it did
 """
 
 from .api import solve
+from .comparison import Comparison, compare
 from .errors import ScenarioError, SolverUnavailable
 from .model import Model, build
+from .provenance import rerun
 from .result import Result
 from .scenario import Scenario, default_scenario_path, load_scenario
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
     "Model",
     "Result",
     "Scenario",
     "ScenarioError",
     "SolverUnavailable",
     "build",
+    "compare",
     "default_scenario_path",
     "load_scenario",
+    "rerun",
     "solve",
     "__version__",
 ]

@@ -3,7 +3,8 @@
 ``compare([a, b, ...])`` takes results folders (or :class:`~optimizer.Result` objects) and
 compares each run with the first, the baseline:
 
-- ``scenario_changes``: the scenario settings (dotted field names) that differ;
+- ``scenario_changes``: the scenario settings (dotted field names) that differ, the name aside
+  (it is in ``runs``);
 - ``data_changes``: table rows (zones, units, industries) added, removed or with changed cells;
 - ``kpis``: each headline figure with its delta and delta in percent;
 - ``allocation_changes``: unit–industry pairs whose land appeared, vanished, or changed by more
@@ -304,6 +305,7 @@ def _flatten(settings: dict, prefix: str = "") -> dict[str, object]:
 
 def _setting_changes(base: Run, run: Run):
     before, after = _flatten(base.settings), _flatten(run.settings)
+    before.pop("name", None), after.pop("name", None)
     for key in sorted(set(before) | set(after), key=list({**before, **after}).index):
         if key not in after:
             yield {"field": key, "run": run.label, "change": "removed", "baseline": _text(before[key]), "value": ""}
