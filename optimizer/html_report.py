@@ -19,7 +19,6 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import charts
-from .criteria import CRITERIA
 from .report import _amount, _fmt, price_in_words
 
 HEADERS = {
@@ -119,7 +118,7 @@ def _names(scenario, table_name: str) -> tuple[pd.Series, pd.Series]:
 
 def report_context(result) -> dict:
     s = result.scenario
-    criterion = CRITERIA[result.model.objective]
+    criterion = result.model.criterion
     context = {
         "scenario": s,
         "status": result.status,
@@ -140,7 +139,7 @@ def report_context(result) -> dict:
     names = {"unit": _names(s, "units"), "zone": _names(s, "zones"), "industry": _names(s, "industries")}
     k = result.kpis
     context.update(
-        kpis=_kpi_cards(k),
+        kpis=_kpi_cards(result),
         limits_chart=_limits_chart(k),
         concentric_chart=_concentric_chart(result, names),
         category_chart=_category_chart(result, names),
@@ -153,7 +152,8 @@ def report_context(result) -> dict:
     return context
 
 
-def _kpi_cards(k: dict) -> list[dict]:
+def _kpi_cards(result) -> list[dict]:
+    k = result.kpis
     budget = k["carbon_budget_mt"]
     cards = [
         ("output_100m_yuan", "Output", k["output_100m_yuan"], 1, "100m yuan / yr", ""),
@@ -168,6 +168,9 @@ def _kpi_cards(k: dict) -> list[dict]:
     ]
     if k["output_per_t_co2_yuan"]:
         cards.append(("output_per_t_co2_yuan", "Output per t CO2", k["output_per_t_co2_yuan"], 0, "yuan", ""))
+    for name in result.scenario.indicators:
+        indicator = result.model.criteria[name]
+        cards.append((name, indicator.label, k[name], auto_digits(k[name]), indicator.unit, "scenario indicator"))
     return [{"key": key, "label": label, **cell(value, digits), "unit": unit, "note": note}
             for key, label, value, digits, unit, note in cards]
 
@@ -265,7 +268,7 @@ def result_html(result) -> str:
     context = {"result": result, "status": result.status, "message": result.solution.message, "kpis": [],
                "binding": []}
     if result.has_solution:
-        context["kpis"] = _kpi_cards(result.kpis)
+        context["kpis"] = _kpi_cards(result)
         context["binding"] = [b for b in _binding(result.constraints) if b["family"] != "land"][:8]
         context["land_binding"] = int(((result.constraints["family"] == "land") & result.constraints["binding"]).sum())
     return render("result.html.j2", **context)

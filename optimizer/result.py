@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .criteria import CRITERIA
 from .model import Model
 from .scenario import Scenario
 from .solve import Solution
@@ -47,6 +46,7 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # shown in the summary and every report
     provenance: dict = field(default_factory=dict)  # extra facts for manifest.json: started, rerun_of
+    method_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # e.g. a multi-criteria method's payoff table
 
     # ---- status
 
@@ -126,7 +126,7 @@ class Result:
     @cached_property
     def constraints(self) -> pd.DataFrame:
         """Every constraint: rhs, activity, slack, shadow price (gain per unit relaxed), binding."""
-        criterion = CRITERIA[self.model.objective]
+        criterion = self.model.criterion
         rows = []
         for c, dual in zip(self.model.constraints, self.solution.duals):
             activity = float(c.coefficients @ self.values[c.positions]) if self.has_solution else np.nan
@@ -169,13 +169,15 @@ class Result:
             "output_per_t_co2_yuan": (totals["output_100m_yuan"] * YUAN_PER_100M / totals["carbon_t"])
             if totals["carbon_t"]
             else None,
+            **{name: float(self.model.criterion_vector(name) @ self.values) for name in self.scenario.indicators},
         }
 
     @cached_property
     def family_tables(self) -> dict[str, pd.DataFrame]:
         """Tables that rule families report (a family's optional ``tables(result)`` hook).
 
-        Each is written as ``<name>.csv`` in the results folder and shown in the report.
+        Each is written as ``<name>.csv`` in the results folder and shown in the report, after
+        them the tables of the method that produced the result (``method_tables``).
         """
         from .rules import RULE_FAMILIES
 
@@ -183,12 +185,12 @@ class Result:
         for family in RULE_FAMILIES:
             if hasattr(family, "tables") and self.has_solution:
                 tables.update(family.tables(self))
-        return tables
+        return {**tables, **self.method_tables}
 
     # ---- summary and saving
 
     def summary(self) -> dict:
-        criterion = CRITERIA[self.model.objective]
+        criterion = self.model.criterion
         s = self.solution
         return {
             "scenario": self.scenario.name,

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import pandas as pd
 import yaml
@@ -30,11 +31,13 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
-from .criteria import CRITERIA
+from .criteria import CRITERIA, SENSES, criteria_of
 from .errors import ScenarioError
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
@@ -63,15 +66,41 @@ def default_scenario_path() -> Path:
 
 
 class Row(BaseModel):
-    """A table row: named columns only, plus free-text ``source*`` / ``note*`` columns."""
+    """A table row: named columns only, plus free-text ``source*`` / ``note*`` columns.
+
+    The industries table also takes the columns that the scenario's ``indicators`` declare
+    (passed in the validation context as ``indicator_columns``); their values are numbers.
+    """
 
     model_config = ConfigDict(frozen=True, extra="allow")
+    takes_indicators: ClassVar[bool] = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _indicator_values(cls, data, info: ValidationInfo):
+        declared = _indicator_columns(cls, info)
+        if not declared or not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        for column in declared & set(data):
+            value = data[column]
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = math.nan
+            if isinstance(value, bool) or not math.isfinite(number):
+                raise ValueError(f"indicator column '{column}' needs a finite number in every row (got {value!r})")
+            data[column] = number
+        return data
 
     @model_validator(mode="after")
-    def _only_documentation_extras(self):
+    def _only_documentation_extras(self, info: ValidationInfo):
+        declared = _indicator_columns(type(self), info)
         for key in self.model_extra or {}:
-            if not key.startswith(("source", "note")):
+            if not key.startswith(("source", "note")) and key not in declared:
                 valid = ", ".join(type(self).model_fields) + ", or any source*/note* column"
+                if type(self).takes_indicators:
+                    valid += ", or a column declared under `indicators`"
                 raise ValueError(f"unknown column '{key}' (valid columns: {valid})")
         return self
 
@@ -105,6 +134,8 @@ class Unit(Row):
 
 
 class Industry(Row):
+    takes_indicators: ClassVar[bool] = True
+
     id: Id
     name: str = ""
     name_zh: str = ""
@@ -125,6 +156,20 @@ class Industry(Row):
 
 
 ROW_MODELS: dict[str, type[Row]] = {"zones": Zone, "units": Unit, "industries": Industry}
+
+
+def _indicator_columns(row_model: type[Row], info: ValidationInfo) -> set[str]:
+    if not row_model.takes_indicators or not info.context:
+        return set()
+    return set(info.context.get("indicator_columns", ()))
+
+
+def _declared_indicator_columns(data: dict) -> set[str]:
+    """The columns a raw scenario's ``indicators`` section names (leniently: it is validated later)."""
+    indicators = data.get("indicators")
+    if not isinstance(indicators, Mapping):
+        return set()
+    return {spec["column"] for spec in indicators.values() if isinstance(spec, Mapping) and isinstance(spec.get("column"), str)}
 
 
 # --------------------------------------------------------------------------- settings
@@ -157,6 +202,97 @@ class CarbonBudget(Settings):
 
     total_mt: NonNegative | None = None
     by_zone_mt: dict[Id, NonNegative] = {}
+
+
+class Indicator(Settings):
+    """A scenario's own criterion: an extra industries column, per km² at land intensity 1."""
+
+    column: str
+    sense: Literal[SENSES]  # type: ignore[valid-type]
+    unit: str = ""
+    label: str = ""
+
+
+class Tolerance(Settings):
+    """How far a lexicographic step may give up an earlier optimum: a fraction of it, or an amount."""
+
+    relative: NonNegative | None = None
+    absolute: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.relative is None) == (self.absolute is None):
+            raise ValueError("give exactly one of relative (a fraction of the optimum) or absolute (in its units)")
+        return self
+
+
+METHOD_FIELDS = {"weighted": {"weights"}, "lexicographic": {"order", "tolerance"}, "epsilon": {"optimize", "bounds"}}
+
+
+class MultiCriteria(Settings):
+    """``objective: {method: ...}``: several criteria at once (see ``optimizer.multicriteria``).
+
+    - weighted: minimise Σ w_c · (total_c − ideal_c) / (nadir_c − ideal_c), ideal and nadir
+      from the payoff table;
+    - lexicographic: optimise ``order`` in turn, each later one keeping the earlier ones
+      within their ``tolerance`` of their optima;
+    - epsilon: optimise ``optimize`` with the others bounded (``bounds``, in their units; at
+      most for a criterion to minimise, at least for one to maximise).
+    """
+
+    method: Literal[tuple(METHOD_FIELDS)]  # type: ignore[valid-type]
+    weights: dict[Id, NonNegative] = {}
+    order: tuple[Id, ...] = ()
+    tolerance: dict[Id, Tolerance] = {}
+    optimize: Id | None = None
+    bounds: dict[Id, Annotated[float, Field(allow_inf_nan=False)]] = {}
+
+    @model_validator(mode="after")
+    def _fields_match_method(self):
+        stray = {name for name in set().union(*METHOD_FIELDS.values()) - METHOD_FIELDS[self.method] if getattr(self, name)}
+        if stray:
+            raise ValueError(
+                f"{', '.join(sorted(stray))} does not apply to method {self.method} "
+                f"(it takes {', '.join(sorted(METHOD_FIELDS[self.method]))})"
+            )
+        if self.method == "weighted" and not any(weight > 0 for weight in self.weights.values()):
+            raise ValueError("method weighted needs weights with at least one above 0")
+        if self.method == "lexicographic":
+            if not self.order:
+                raise ValueError("method lexicographic needs an order of criteria")
+            if len(set(self.order)) < len(self.order):
+                raise ValueError("a criterion appears twice in order")
+            late = set(self.tolerance) - set(self.order[:-1])
+            if late:
+                raise ValueError(
+                    f"tolerance applies to the criteria before the last in order, not {', '.join(sorted(late))}"
+                )
+        if self.method == "epsilon":
+            if self.optimize is None or not self.bounds:
+                raise ValueError("method epsilon needs optimize (a criterion) and bounds on others")
+            if self.optimize in self.bounds:
+                raise ValueError(f"the optimised criterion {self.optimize} cannot also be bounded")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _only_what_the_method_takes(self, handler):
+        return {key: value for key, value in handler(self).items() if key == "method" or key in METHOD_FIELDS[self.method]}
+
+    @property
+    def criteria(self) -> list[str]:
+        """The criteria the method involves, the first being the one it starts from."""
+        if self.method == "weighted":
+            return [name for name, weight in self.weights.items() if weight > 0]
+        if self.method == "lexicographic":
+            return list(self.order)
+        return [self.optimize, *self.bounds]
+
+    def __str__(self) -> str:
+        if self.method == "weighted":
+            return "weighted(" + ", ".join(f"{c} {w:g}" for c, w in self.weights.items()) + ")"
+        if self.method == "lexicographic":
+            return "lexicographic(" + " > ".join(self.order) + ")"
+        return f"epsilon({self.optimize}; " + ", ".join(f"{c} {b:g}" for c, b in self.bounds.items()) + ")"
 
 
 class SolverSettings(Settings):
@@ -192,12 +328,33 @@ class Scenario(Settings):
     industries: tuple[Industry, ...]
     zoning: dict[Id, ZoneRule]
     carbon_budget: CarbonBudget = CarbonBudget()
-    objective: Literal[tuple(CRITERIA)] = "output"  # type: ignore[valid-type]
+    indicators: dict[Id, Indicator] = {}
+    objective: Id | MultiCriteria = "output"  # a criterion name, or a multi-criteria method
     solver: SolverSettings = SolverSettings()
     report: ReportSettings = ReportSettings()
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective_method(cls, value):
+        # Validated here, not by the union, so that an error names the method's own field.
+        if isinstance(value, Mapping):
+            try:
+                return MultiCriteria.model_validate(value)
+            except ValidationError as error:
+                detail = error.errors()[0]
+                field = ".".join(("objective", *(str(part) for part in detail["loc"])))
+                valid = ", ".join(METHOD_FIELDS) if detail["loc"] == ("method",) else None
+                raise ScenarioError(_pydantic_problem(detail), field=field, valid=valid) from None
+        if not isinstance(value, (str, MultiCriteria)):
+            raise ScenarioError(
+                f"objective must be a criterion name or a method (got {value!r})",
+                field="objective",
+                valid="e.g. `objective: output` or `objective: {method: weighted, weights: {output: 1, carbon: 1}}`",
+            )
+        return value
 
     @model_validator(mode="after")
     def _references_resolve(self):
@@ -212,6 +369,11 @@ class Scenario(Settings):
             raise KeyError(f"no table {name!r}; tables are {', '.join(TABLES)}")
         rows = [row.model_dump() for row in getattr(self, name)]
         return pd.DataFrame(rows).set_index("id")
+
+    @property
+    def objective_criteria(self) -> list[str]:
+        """The criteria the objective involves: one, or those of its multi-criteria method."""
+        return [self.objective] if isinstance(self.objective, str) else self.objective.criteria
 
     @property
     def categories(self) -> list[str]:
@@ -243,6 +405,8 @@ class Scenario(Settings):
                 )
             if key in TABLES:
                 data[key] = _changed_table(key, data[key], value)
+            elif key == "objective" and _switches_method(data[key], value):
+                data[key] = dict(value)
             elif isinstance(value, BaseModel):
                 data[key] = value.model_dump()
             elif isinstance(value, Mapping) and isinstance(data.get(key), dict):
@@ -267,6 +431,12 @@ class Scenario(Settings):
         from .html_report import scenario_html
 
         return scenario_html(self)
+
+
+def _switches_method(old: Any, new: Any) -> bool:
+    """Settings of another objective method replace the old method's instead of merging into them."""
+    old_method = old.get("method") if isinstance(old, Mapping) else None
+    return isinstance(new, Mapping) and "method" in new and new["method"] != old_method
 
 
 def _changed_table(name: str, rows: list[dict], change: Any) -> list[dict]:
@@ -346,6 +516,39 @@ def _check_references(s: Scenario) -> None:
         if zone not in zones or drawn.count(zone) > 1:
             problem = "unknown zone" if zone not in zones else "zone drawn in more than one ring"
             raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=_listing(zones))
+    _check_criteria(s)
+
+
+def _check_criteria(s: Scenario) -> None:
+    """Indicators name new criteria and existing columns; the objective names known criteria."""
+    reserved = set(CRITERIA) | {"name", "kind", "unit", "zone", "industry", "category", "lower", "upper", "integer",
+                                "penalty", "weighted"}
+    columns = set(s.table("industries").columns) - {"name", "name_zh", "category", "min_km2", "max_km2"}
+    for name, indicator in s.indicators.items():
+        if name in reserved:
+            raise ScenarioError(
+                f"indicator name '{name}' is taken (built-in criteria: {', '.join(CRITERIA)})", field=f"indicators.{name}"
+            )
+        if indicator.column not in columns or indicator.column.startswith(("source", "note")):
+            numeric = sorted(c for c in columns if not c.startswith(("source", "note")))
+            raise ScenarioError(
+                f"the industries table has no numeric column '{indicator.column}'",
+                field=f"indicators.{name}.column",
+                valid=_listing(numeric),
+            )
+    criteria = criteria_of(s)
+    objective = s.objective
+    named = {"objective": [objective]} if isinstance(objective, str) else {
+        "objective.weights": list(objective.weights),
+        "objective.order": list(objective.order),
+        "objective.tolerance": list(objective.tolerance),
+        "objective.optimize": [objective.optimize] if objective.optimize else [],
+        "objective.bounds": list(objective.bounds),
+    }
+    for field, names in named.items():
+        for name in names:
+            if name not in criteria:
+                raise ScenarioError(f"unknown criterion '{name}'", field=field, valid=", ".join(criteria))
 
 
 def _listing(names) -> str:
@@ -363,6 +566,7 @@ class _Source:
     def __init__(self):
         self.layers: list[tuple[Path, dict[tuple, int]]] = []  # child first
         self.tables: dict[str, tuple[Path | None, int]] = {}  # table -> (file, line of row 0)
+        self.updated: dict[tuple[str, int, str], tuple[Path | None, int | None]] = {}  # (table, row, column) -> YAML
         self.files: dict[str, str] = {}
 
     def locate(self, loc: tuple) -> tuple[Path | None, int | None]:
@@ -389,19 +593,22 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
 def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
     """Validate a plain-dict scenario, turning every failure into one ScenarioError."""
     try:
+        context = {"indicator_columns": _declared_indicator_columns(data)}
         for table in TABLES:
             if table in data and isinstance(data[table], list):
-                data[table] = [_validate_row(table, index, row, sources) for index, row in enumerate(data[table])]
-        return Scenario.model_validate(data)
+                data[table] = [
+                    _validate_row(table, index, row, sources, context) for index, row in enumerate(data[table])
+                ]
+        return Scenario.model_validate(data, context=context)
     except ScenarioError as error:
         raise _placed(error, sources) from None
     except ValidationError as error:
         raise _from_pydantic(error, sources) from None
 
 
-def _validate_row(table: str, index: int, row: Any, sources: _Source | None) -> Row:
+def _validate_row(table: str, index: int, row: Any, sources: _Source | None, context: dict) -> Row:
     try:
-        return ROW_MODELS[table].model_validate(row)
+        return ROW_MODELS[table].model_validate(row, context=context)
     except ValidationError as error:
         detail = error.errors()[0]
         field = ".".join(str(part) for part in detail["loc"]) or None
@@ -418,8 +625,11 @@ def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
     if sources is None:
         error.file = "with_changes()"
         return ScenarioError(**_fields(error))
-    table = (error.field or "").split(".")[0]
-    if table in sources.tables and error.row is not None:
+    table, _, column = (error.field or "").partition(".")
+    if (table, error.row, column) in sources.updated:  # the bad value came from a YAML `update:`
+        file, error.line = sources.updated[(table, error.row, column)]
+        error.file, error.row = str(file), None
+    elif table in sources.tables and error.row is not None:
         file, first_line = sources.tables[table]
         if file is not None and first_line:
             error.line, error.row = first_line + error.row, None
@@ -464,8 +674,6 @@ def _from_pydantic(error: ValidationError, sources: _Source | None) -> ScenarioE
                 break
         if parent is not None:
             valid = ", ".join(parent.model_fields)
-    if detail["type"] == "literal_error":
-        valid = ", ".join(CRITERIA)
     problem = ScenarioError(_pydantic_problem(detail), field=".".join(loc), valid=valid)
     return _placed(problem, sources)
 
@@ -613,6 +821,10 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict]:
     if spec.get("update"):
         file, _ = source.locate((table, "update"))
         rows = _updated_rows(rows, spec["update"], table, file=str(file))
+        index = {row.get("id"): position for position, row in enumerate(rows)}
+        for row_id, fields in spec["update"].items():
+            for column in fields:
+                source.updated[(table, index[row_id], column)] = source.locate((table, "update", str(row_id), column))
     return rows
 
 
