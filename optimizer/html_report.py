@@ -13,13 +13,14 @@ that tests and scripts can read the page back and check it against the result's 
 from __future__ import annotations
 
 import math
+import textwrap
 from functools import cache
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import charts
-from .report import _amount, _fmt, price_in_words
+from .report import _fmt, price_in_words
 
 HEADERS = {
     "land_km2": "land (km²)",
@@ -47,7 +48,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = _fmt
-    env.filters["amount"] = _amount
     return env
 
 
@@ -79,10 +79,9 @@ def header(column: str) -> str:
     return HEADERS.get(column, column.replace("_", " "))
 
 
-def table(frame: pd.DataFrame, names: dict[str, tuple[pd.Series, pd.Series]] | None = None, digits=None) -> dict:
+def table(frame: pd.DataFrame, names: dict[str, tuple[pd.Series, pd.Series]] | None = None) -> dict:
     """A DataFrame as headers and cells; ``names`` maps an id column to its (English, Chinese) names."""
     names = names or {}
-    digits = {**DIGITS, **(digits or {})}
     headers = [header(column) for column in frame.columns]
     rows = []
     for record in frame.to_dict("records"):
@@ -91,10 +90,10 @@ def table(frame: pd.DataFrame, names: dict[str, tuple[pd.Series, pd.Series]] | N
             if column in names:
                 english, chinese = names[column]
                 row.append(cell(value, zh=chinese.get(value, ""), text=english.get(value) or str(value)))
-            elif isinstance(value, (bool,)) or not isinstance(value, (int, float)) or value is None:
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
                 row.append(cell(value))
             else:
-                row.append(cell(value, digits.get(column, auto_digits(value))))
+                row.append(cell(value, DIGITS.get(column, auto_digits(value))))
         rows.append(row)
     return {"columns": list(frame.columns), "headers": headers, "rows": rows}
 
@@ -224,23 +223,22 @@ def _short(name: str, width: int = 30) -> str:
     return name if len(name) <= width else name[: width - 1].rstrip(" ,") + "…"
 
 
-def zone_label(english: str, chinese: str) -> str:
-    import textwrap
-
+def _zone_label(english: str, chinese: str) -> str:
     return "\n".join([*textwrap.wrap(english, 26), *([chinese] if chinese else [])])
 
 
 def _category_chart(result, names) -> str:
     english, chinese = names["zone"]
-    contributions = result.contributions
-    labels = {zone: zone_label(english.get(zone, zone), chinese.get(zone, "")) for zone in result.by_zone["zone"]}
+    contributions = result.contributions.assign(category=result.contributions["category"].replace("", "other"))
+    labels = {zone: _zone_label(english.get(zone, zone), chinese.get(zone, "")) for zone in result.by_zone["zone"]}
     panels = {}
     for column, title in (("land_km2", "Land by zone and category (km²)"),
                           ("output_100m_yuan", "Output by zone and category (100m yuan/yr)")):
         frame = contributions.pivot_table(index="zone", columns="category", values=column, aggfunc="sum", fill_value=0)
         frame = frame.reindex(index=result.by_zone["zone"], fill_value=0.0).rename(index=labels)
         panels[title] = frame.rename(columns=lambda c: c.replace("_", " "))
-    colors = {c.replace("_", " "): color for c, color in charts.category_colors(result.scenario.categories).items()}
+    categories = set(result.scenario.categories) | set(contributions["category"])
+    colors = {c.replace("_", " "): color for c, color in charts.category_colors(categories).items()}
     return charts.stacked_by_zone(panels, colors)
 
 
@@ -248,9 +246,8 @@ def _binding(constraints: pd.DataFrame) -> list[dict]:
     binding = constraints[constraints["binding"]].copy()
     binding["order"] = -binding["shadow_price"].abs()
     return [
-        {"name": row["name"], "family": row["family"], "meaning": row["meaning"], "sentence": price_in_words(row),
-         "price": cell(row["shadow_price"], 2), "price_unit": row["shadow_price_unit"],
-         "rhs": cell(row["rhs"], 3), "unit": row["unit"]}
+        {"name": row["name"], "family": row["family"], "sentence": price_in_words(row),
+         "price": cell(row["shadow_price"], 2)}
         for _, row in binding.sort_values(["family", "order"]).iterrows()
     ]
 
@@ -266,7 +263,7 @@ def scenario_html(scenario) -> str:
 def result_html(result) -> str:
     """The compact summary a result shows in Jupyter: status, headline figures, binding limits."""
     context = {"result": result, "status": result.status, "message": result.solution.message, "kpis": [],
-               "binding": []}
+               "binding": [], "land_binding": 0}
     if result.has_solution:
         context["kpis"] = _kpi_cards(result)
         context["binding"] = [b for b in _binding(result.constraints) if b["family"] != "land"][:8]

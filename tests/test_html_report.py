@@ -90,6 +90,7 @@ def test_a_report_without_a_solution_says_why(tmp_path):
     page = read_page(result.save(tmp_path / "r") / "report.html")
     assert "no-solution" in page.sections and "provenance" in page.sections
     assert "cannot all hold at once" in page.text and page.figures == {}
+    assert "<strong>infeasible</strong>" in result._repr_html_()
 
 
 def test_names_are_escaped_everywhere(tmp_path):
