@@ -46,6 +46,7 @@ class Result:
     solution: Solution = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # shown in the summary and every report
+    provenance: dict = field(default_factory=dict)  # extra facts for manifest.json: started, rerun_of
     method_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # e.g. a multi-criteria method's payoff table
 
     # ---- status
@@ -235,6 +236,12 @@ class Result:
             f"Result({self.scenario.name!r}: {self.status}, output {k['output_100m_yuan']:,.1f} (100m yuan), "
             f"{carbon}, land {k['land_km2']:.1f} of {k['land_available_km2']:.1f} km2)"
         )
+
+
+    def _repr_html_(self) -> str:
+        from .html_report import result_html
+
+        return result_html(self)
 
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:

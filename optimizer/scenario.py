@@ -437,6 +437,17 @@ class SolverSettings(Settings):
     options: dict[str, Any] = {}
 
 
+class ReportSettings(Settings):
+    """How reports draw the scenario (see ``optimizer.charts``).
+
+    ``rings`` lays out the Concentric Circle diagram from the centre outward, one list of zones
+    per ring; zones sharing a ring are drawn as arcs on its east side, the first at the top.
+    Zones not listed get a ring each, outside the listed ones, in table order.
+    """
+
+    rings: tuple[tuple[Id, ...], ...] = ()
+
+
 # --------------------------------------------------------------------------- the scenario
 
 
@@ -461,6 +472,7 @@ class Scenario(Settings):
     pollution_charges: PollutionCharges = PollutionCharges()
     indicator_sharing: IndicatorSharing = IndicatorSharing()
     resources: dict[Id, Resource] = {}
+    report: ReportSettings = ReportSettings()
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
@@ -556,6 +568,11 @@ class Scenario(Settings):
             f"solver {self.solver.name})"
         )
 
+    def _repr_html_(self) -> str:
+        from .html_report import scenario_html
+
+        return scenario_html(self)
+
 
 def _switches_method(old: Any, new: Any) -> bool:
     """Settings of another objective method replace the old method's instead of merging into them."""
@@ -635,6 +652,11 @@ def _check_references(s: Scenario) -> None:
             raise ScenarioError(
                 f"unknown zone '{zone}'", field=f"carbon_budget.by_zone_mt.{zone}", valid=_listing(zones)
             )
+    drawn = [zone for ring in s.report.rings for zone in ring]
+    for zone in drawn:
+        if zone not in zones or drawn.count(zone) > 1:
+            problem = "unknown zone" if zone not in zones else "zone drawn in more than one ring"
+            raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=_listing(zones))
     _check_criteria(s)
     _check_policy_instruments(s)
 
