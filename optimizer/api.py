@@ -18,6 +18,9 @@ def solve(scenario: Scenario | str | Path | None = None, solver: str | None = No
     the scenario's solver settings. A multi-criteria objective (``objective: {method: ...}``)
     is solved by ``optimizer.multicriteria``; its result carries the payoff table.
     """
+    from .provenance import now
+
+    started_at = now()
     timings: dict[str, float] = {}
     if not isinstance(scenario, Scenario):
         started = time.perf_counter()
@@ -31,13 +34,14 @@ def solve(scenario: Scenario | str | Path | None = None, solver: str | None = No
 
         result = solve_multicriteria(scenario)
         result.timings = {**timings, **result.timings}
+        result.provenance["started"] = started_at
         return result
     started = time.perf_counter()
     model = build(scenario)
     timings["build"] = time.perf_counter() - started
     solution = solve_model(model, scenario.solver)
     timings["solve"] = solution.seconds
-    return Result(scenario, model, solution, timings)
+    return Result(scenario, model, solution, timings, provenance={"started": started_at})
 
 
 def with_solver(scenario: Scenario, solver: str | None, solver_settings: dict) -> Scenario:

@@ -1,7 +1,8 @@
 """The ``optimizer`` command.
 
 Exit codes: 0 optimal; 2 bad input (scenario, arguments, results folder); 3 infeasible or
-unbounded scenario; 4 solver failure or a limit reached before optimality.
+unbounded scenario; 4 solver failure or a limit reached before optimality; ``rerun``: 0 when
+the numbers match, 5 when they do not.
 """
 
 from __future__ import annotations
@@ -57,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
     frontier.add_argument("--solver", help="solver name: highs, cbc, or another available PuLP solver")
     frontier.add_argument("--time-limit", type=float, help="solver time limit in seconds, per solve")
     frontier.add_argument("--quiet", action="store_true", help="print only the results folder")
+
+    rerun = commands.add_parser("rerun", help="repeat the run of a results folder and say whether the numbers match")
+    rerun.add_argument("folder", help="a results folder written by `optimizer run`")
+    rerun.add_argument("--out", help="results folder to create (default: beside the original)")
+    rerun.add_argument("--tolerance", type=float, default=1e-6, help="relative tolerance (default: 1e-6)")
+
+    compare = commands.add_parser("compare", help="compare results folders (the first is the baseline)")
+    compare.add_argument("folders", nargs="+", metavar="RUN", help="two or more results folders")
+    compare.add_argument("--out", help="comparison folder to create (default: results/comparison-<time>)")
+    compare.add_argument("--results-root", default="results", help="where new folders go (default: results)")
+    compare.add_argument("--threshold", type=float, default=0.01,
+                         help="relative change in a pair's land that counts as changed (default: 0.01)")
     return parser
 
 
@@ -91,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print("\n".join(available_solvers()))
             return 0
+        if args.command == "rerun":
+            return _rerun(args)
+        if args.command == "compare":
+            return _compare(args)
     except ScenarioError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return BAD_INPUT
@@ -124,6 +141,32 @@ def _validate(args) -> int:
     return 0
 
 
+def _rerun(args) -> int:
+    from .provenance import RERUN_MISMATCH, rerun
+
+    if args.out and Path(args.out).exists():
+        print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
+        return BAD_INPUT
+    outcome = rerun(args.folder, out=args.out, tolerance=args.tolerance)
+    print(outcome)
+    return 0 if outcome.matches else RERUN_MISMATCH
+
+
+def _compare(args) -> int:
+    from .comparison import compare
+
+    if len(args.folders) < 2:
+        print("error: compare needs two or more results folders", file=sys.stderr)
+        return BAD_INPUT
+    if args.out and Path(args.out).exists():
+        print(f"error: --out {args.out} exists already; folders are never overwritten", file=sys.stderr)
+        return BAD_INPUT
+    comparison = compare(args.folders, threshold=args.threshold)
+    folder = comparison.save(args.out, results_root=args.results_root)
+    print("\n".join([*comparison.summary_lines(), f"comparison: {folder}"]))
+    return 0
+
+
 def _run(args) -> int:
     from .api import solve
     from .report import ResultsFolderExists
@@ -132,7 +175,9 @@ def _run(args) -> int:
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
-    started = time.perf_counter()
+    from .provenance import now
+
+    started_at, started = now(), time.perf_counter()
     scenario = _with_objective(load_scenario(args.scenario), args)
     loaded = time.perf_counter() - started
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
@@ -140,6 +185,7 @@ def _run(args) -> int:
         overrides["mip_gap"] = args.gap
     result = solve(scenario, solver=args.solver, **overrides)
     result.timings = {"load": loaded, **result.timings}
+    result.provenance["started"] = started_at
     try:
         folder = result.save(args.out, results_root=args.results_root)
     except ResultsFolderExists as error:
@@ -269,7 +315,9 @@ def _summary(result, folder: Path) -> str:
         if result.model.is_mip and result.solution.best_bound is not None:
             lines.append(f"bound:  {result.solution.best_bound:,.1f}, relative gap {result.solution.gap:.3%}")
         c = result.constraints
-        binding = c[c["binding"] & (c["family"] != "land")].sort_values("family")
+        # Limits that bind and are worth something; the carbon budget first, as the headline.
+        binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > 1e-9)]
+        binding = binding.sort_values("family", key=lambda family: family != "carbon", kind="stable")
         for _, row in binding.head(6).iterrows():
             lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
         if len(binding) > 6:

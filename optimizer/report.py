@@ -1,4 +1,5 @@
-"""Result → results folder: CSV tables, summary.json, the resolved scenario and report.md.
+"""Result → results folder: CSV tables, summary.json, the resolved scenario, report.md and
+report.html (``optimizer.html_report``), and manifest.json (``optimizer.provenance``).
 
 A folder is written whole or not at all: everything goes into a hidden temporary folder beside
 the target, which is renamed into place only when complete (a rename within one file system is
@@ -40,6 +41,9 @@ def new_folder_name(scenario_name: str, results_root: Path) -> Path:
 
 
 def write_results(result, folder=None, results_root="results", report_started: float | None = None) -> Path:
+    from .html_report import html_report
+    from .provenance import collect, write_manifest
+
     started = report_started or time.perf_counter()
     target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
     with atomic_folder(target) as partial:
@@ -49,9 +53,12 @@ def write_results(result, folder=None, results_root="results", report_started: f
             table.to_csv(partial / f"{name}.csv", index=False)
         write_scenario(result.scenario, partial)
         (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
+        provenance = collect(result)
+        (partial / "report.html").write_text(html_report(result, provenance), encoding="utf-8")
         summary = result.summary()
         summary["timings_s"] = {**summary["timings_s"], "report": time.perf_counter() - started}
         write_summary(summary, partial)
+        write_manifest(partial, provenance, summary["timings_s"])
     return target
 
 

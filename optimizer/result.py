@@ -23,6 +23,7 @@ from .solve import Solution
 
 YUAN_PER_100M = 1e8
 COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result tables
+ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
 
@@ -39,6 +40,7 @@ class Result:
     solution: Solution = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # shown in the summary and every report
+    provenance: dict = field(default_factory=dict)  # extra facts for manifest.json: started, rerun_of
     method_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # e.g. a multi-criteria method's payoff table
 
     # ---- status
@@ -80,11 +82,12 @@ class Result:
 
     @cached_property
     def allocation(self) -> pd.DataFrame:
-        """One row per (unit, industry) land variable x[u,k] that receives land."""
-        land = self.contributions[self.contributions["kind"] == "land"]
+        """One row per (unit, industry) that receives land: x[u,k] plus any park land y[p,k] in u."""
+        land = self.contributions[self.contributions["kind"].isin(ALLOCATION_KINDS)]
         names = self.scenario.table("units")["name"]
         industry_names = self.scenario.table("industries")["name"]
-        table = land[["unit", "zone", "industry", "category", *COLUMNS.values()]].copy()
+        place = ["unit", "zone", "industry", "category"]
+        table = land.groupby(place, sort=False, as_index=False)[list(COLUMNS.values())].sum()
         table.insert(1, "unit_name", names.reindex(table["unit"]).to_numpy())
         table.insert(4, "industry_name", industry_names.reindex(table["industry"]).to_numpy())
         return table.reset_index(drop=True)
@@ -228,6 +231,12 @@ class Result:
             f"Result({self.scenario.name!r}: {self.status}, output {k['output_100m_yuan']:,.1f} (100m yuan), "
             f"{carbon}, land {k['land_km2']:.1f} of {k['land_available_km2']:.1f} km2)"
         )
+
+
+    def _repr_html_(self) -> str:
+        from .html_report import result_html
+
+        return result_html(self)
 
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:

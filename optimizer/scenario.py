@@ -73,7 +73,9 @@ class Row(BaseModel):
     """A table row: named columns only, plus free-text ``source*`` / ``note*`` columns.
 
     The industries table also takes the columns that the scenario's ``indicators`` declare
-    (passed in the validation context as ``indicator_columns``); their values are numbers.
+    (passed in the validation context as ``indicator_columns``); their values are numbers. The
+    units and industries tables take the columns its ``resources`` declare (context
+    ``resource_columns``: table -> columns), numbers ≥ 0 or blank, read in ``_validate_row``.
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")
@@ -99,12 +101,14 @@ class Row(BaseModel):
 
     @model_validator(mode="after")
     def _only_documentation_extras(self, info: ValidationInfo):
-        declared = _indicator_columns(type(self), info)
+        declared = _indicator_columns(type(self), info) | _resource_columns(type(self), info)
         for key in self.model_extra or {}:
             if not key.startswith(("source", "note")) and key not in declared:
                 valid = ", ".join(type(self).model_fields) + ", or any source*/note* column"
                 if type(self).takes_indicators:
                     valid += ", or a column declared under `indicators`"
+                if type(self) is not Zone:
+                    valid += ", or a column declared under `resources`"
                 raise ValueError(f"unknown column '{key}' (valid columns: {valid})")
         return self
 
@@ -220,6 +224,11 @@ def _indicator_columns(row_model: type[Row], info: ValidationInfo) -> set[str]:
     return set(info.context.get("indicator_columns", ()))
 
 
+def _resource_columns(row_model: type[Row], info: ValidationInfo) -> set[str]:
+    table = next(name for name, model in ROW_MODELS.items() if model is row_model)
+    return set((info.context or {}).get("resource_columns", {}).get(table, ()))
+
+
 def _declared_indicator_columns(data: dict) -> set[str]:
     """The columns a raw scenario's ``indicators`` section names (leniently: it is validated later)."""
     indicators = data.get("indicators")
@@ -258,6 +267,130 @@ class CarbonBudget(Settings):
 
     total_mt: NonNegative | None = None
     by_zone_mt: dict[Id, NonNegative] = {}
+
+
+# --------------------------------------------------------------------------- policy instruments
+# The rule families beyond zoning and the carbon budget, one section each (the family's module in
+# optimizer/rules/ has the mathematics). Every section is off unless the scenario fills it in;
+# names are checked against the tables in _check_policy_instruments.
+
+Ids = Annotated[tuple[Id, ...], Field(min_length=1)]
+
+
+class IndustryChain(Settings):
+    """Industry-chain docking: supporting land ≥ ratio × leading land (``rules.industry_chains``)."""
+
+    leading: Ids
+    supporting: Ids
+    ratio: NonNegative
+    within: Literal["zone", "city"] | dict[Id, Ids] = "zone"  # or named clusters of units
+
+
+class Park(Settings):
+    """A low-carbon industrial park inside a unit (``rules.parks``)."""
+
+    unit: Id
+    name: str = ""
+    land_km2: NonNegative
+    admits: Ids  # industries
+    max_carbon_intensity_t_per_10k_yuan: NonNegative | None = None  # the park's average
+
+
+class Parks(Settings):
+    sites: dict[Id, Park] = {}
+    only_in_parks: tuple[Id, ...] = ()  # industries that may locate only inside parks
+
+
+class EnergyCaps(Settings):
+    total_mtce: NonNegative | None = None  # Mt of standard coal equivalent per year
+    intensity_tce_per_10k_yuan: NonNegative | None = None  # per 10,000 yuan of output
+
+
+class EnergyControl(EnergyCaps):
+    """Dual control of energy: total and intensity, city-wide and per zone (``rules.energy``)."""
+
+    by_zone: dict[Id, EnergyCaps] = {}
+
+
+class CapacityReplacement(Settings):
+    """New "two high" land needs retired existing capacity (``rules.capacity_replacement``)."""
+
+    industries: tuple[Id, ...] = ()  # the "two high" industries
+    ratio: NonNegative = 1.0  # km² retired per km² of new two-high land
+    within: Literal["city", "zone"] = "city"
+    existing_km2: dict[Id, dict[Id, NonNegative]] = {}  # unit -> industry -> km²
+    # Per criterion, existing capacity's effect per km² as a multiple of new capacity's (default 1).
+    existing_multipliers: dict[Literal["output", "carbon", "energy", "jobs", "pollutant"], NonNegative] = {}
+
+
+class RegionalBalance(Settings):
+    """Each zone's (unit's) development within a tolerance of the city-wide value (``rules.balance``)."""
+
+    tolerance: NonNegative | None = None  # relative to the city-wide value; None: off
+    measure: Literal["land_share", "output_per_resident"] = "land_share"
+    level: Literal["zone", "unit"] = "zone"
+    members: tuple[Id, ...] | None = None  # None: every zone (unit) where some industry is admitted
+
+
+class ChargeTier(Settings):
+    up_to: Annotated[float, Field(gt=1, allow_inf_nan=False)] | None = None  # × the standard; None: no end
+    multiple: Positive = 1.0  # of the base charge
+
+
+class PollutionCharges(Settings):
+    """Emissions above a zone's standard are charged, in escalating tiers (``rules.pollution_charges``)."""
+
+    standards_t: dict[Id, NonNegative] = {}  # zone -> pollutant standard, t per year
+    base_charge_yuan_per_t: Positive | None = None
+    tiers: Annotated[tuple[ChargeTier, ...], Field(min_length=1)] = (ChargeTier(),)
+
+    @model_validator(mode="after")
+    def _tiers_convex(self):
+        if self.standards_t and self.base_charge_yuan_per_t is None:
+            raise ValueError("base_charge_yuan_per_t is required when standards_t is given")
+        ends = [tier.up_to for tier in self.tiers]
+        if None in ends[:-1]:
+            raise ValueError("only the last tier may leave out up_to (it then has no end)")
+        if any(b <= a for a, b in zip(ends[:-1], ends[1:]) if b is not None):
+            raise ValueError(f"tier ends up_to must increase (got {ends})")
+        multiples = [tier.multiple for tier in self.tiers]
+        if any(b < a for a, b in zip(multiples, multiples[1:])):
+            raise ValueError(f"tier multiples must not decrease, so that the charge is convex (got {multiples})")
+        return self
+
+
+class SharedIndustry(Settings):
+    source: str = ""  # the region the industry is transferred from
+    output_share: Share  # share of its output credited to that region
+
+
+class IndicatorSharing(Settings):
+    """Output credited back to source regions (``rules.indicator_sharing``)."""
+
+    industries: dict[Id, SharedIndustry] = {}
+    maximise_host_output: bool = False  # objective: output credited to the host city
+
+
+class Resource(Settings):
+    """A capacity besides land that industries use per km² (``rules.resources``)."""
+
+    measured_in: str  # e.g. "10k m3 per year", "persons"
+    capacity_column: Id  # units table: capacity per unit (blank: no limit)
+    use_column: Id  # industries table: use per km² at land intensity 1 (blank: none)
+    name: str = ""
+    total: NonNegative | None = None  # city-wide capacity
+
+
+def declared_columns(resources: Any) -> dict[str, set[str]]:
+    """The numeric columns a scenario's ``resources`` section adds to the units and industries tables."""
+    columns: dict[str, set[str]] = {"units": set(), "industries": set()}
+    for resource in (resources or {}).values() if isinstance(resources, Mapping) else ():
+        spec = resource.model_dump() if isinstance(resource, BaseModel) else resource
+        if isinstance(spec, Mapping):
+            for table, key in (("units", "capacity_column"), ("industries", "use_column")):
+                if isinstance(spec.get(key), str):
+                    columns[table].add(spec[key])
+    return columns
 
 
 class Indicator(Settings):
@@ -375,6 +508,17 @@ class SolverSettings(Settings):
     options: dict[str, Any] = {}
 
 
+class ReportSettings(Settings):
+    """How reports draw the scenario (see ``optimizer.charts``).
+
+    ``rings`` lays out the Concentric Circle diagram from the centre outward, one list of zones
+    per ring; zones sharing a ring are drawn as arcs on its east side, the first at the top.
+    Zones not listed get a ring each, outside the listed ones, in table order.
+    """
+
+    rings: tuple[tuple[Id, ...], ...] = ()
+
+
 # --------------------------------------------------------------------------- the scenario
 
 
@@ -391,6 +535,15 @@ class Scenario(Settings):
     indicators: dict[Id, Indicator] = {}
     objective: Id | MultiCriteria = "output"  # a criterion name, or a multi-criteria method
     solver: SolverSettings = SolverSettings()
+    industry_chains: dict[Id, IndustryChain] = {}
+    parks: Parks = Parks()
+    energy: EnergyControl = EnergyControl()
+    capacity_replacement: CapacityReplacement = CapacityReplacement()
+    balance: RegionalBalance = RegionalBalance()
+    pollution_charges: PollutionCharges = PollutionCharges()
+    indicator_sharing: IndicatorSharing = IndicatorSharing()
+    resources: dict[Id, Resource] = {}
+    report: ReportSettings = ReportSettings()
     projects: ProjectSettings | None = None
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
@@ -491,6 +644,11 @@ class Scenario(Settings):
             + ")"
         )
 
+    def _repr_html_(self) -> str:
+        from .html_report import scenario_html
+
+        return scenario_html(self)
+
 
 def _switches_method(old: Any, new: Any) -> bool:
     """Settings of another objective method replace the old method's instead of merging into them."""
@@ -587,7 +745,13 @@ def _check_references(s: Scenario) -> None:
             raise ScenarioError(
                 f"unknown zone '{zone}'", field=f"carbon_budget.by_zone_mt.{zone}", valid=_listing(zones)
             )
+    drawn = [zone for ring in s.report.rings for zone in ring]
+    for zone in drawn:
+        if zone not in zones or drawn.count(zone) > 1:
+            problem = "unknown zone" if zone not in zones else "zone drawn in more than one ring"
+            raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=_listing(zones))
     _check_criteria(s)
+    _check_policy_instruments(s)
     if s.projects is not None:
         _check_projects(s, s.projects)
 
@@ -669,6 +833,100 @@ def _check_projects(s: Scenario, p: ProjectSettings) -> None:
                 raise ScenarioError(f"'{name}' {problem}", field=f"projects.{part}.{name}", valid=_listing(places - ambiguous))
 
 
+def _known(names, valid, field: str, what: str) -> None:
+    for name in names:
+        if name not in valid:
+            raise ScenarioError(f"unknown {what} '{name}'", field=field, valid=_listing(valid))
+
+
+def _check_policy_instruments(s: Scenario) -> None:
+    """Every name the policy-instrument sections use is defined, and each section is coherent."""
+    zones = {zone.id for zone in s.zones}
+    units = {unit.id: unit for unit in s.units}
+    industries = {industry.id for industry in s.industries}
+    for chain_id, chain in s.industry_chains.items():
+        field = f"industry_chains.{chain_id}"
+        _known(chain.leading, industries, f"{field}.leading", "industry")
+        _known(chain.supporting, industries, f"{field}.supporting", "industry")
+        if set(chain.leading) & set(chain.supporting):
+            raise ScenarioError("an industry cannot be both leading and supporting in one chain", field=field)
+        for cluster, members in (chain.within.items() if isinstance(chain.within, dict) else ()):
+            _known(members, units, f"{field}.within.{cluster}", "unit")
+
+    parks = s.parks
+    in_parks: dict[str, float] = {}
+    for park_id, park in parks.sites.items():
+        _known([park.unit], units, f"parks.sites.{park_id}.unit", "unit")
+        _known(park.admits, industries, f"parks.sites.{park_id}.admits", "industry")
+        in_parks[park.unit] = in_parks.get(park.unit, 0.0) + park.land_km2
+    for unit, land in in_parks.items():
+        if land > units[unit].land_km2 * (1 + 1e-9):
+            raise ScenarioError(
+                f"the parks in unit '{unit}' hold {land:g} km², more than its {units[unit].land_km2:g} km² of land",
+                field="parks.sites",
+                valid="park land within the land_km2 of its unit",
+            )
+    _known(parks.only_in_parks, industries, "parks.only_in_parks", "industry")
+    admitted_in_parks = {industry for park in parks.sites.values() for industry in park.admits}
+    for industry in parks.only_in_parks:
+        if industry not in admitted_in_parks:
+            raise ScenarioError(
+                f"'{industry}' may locate only in parks, but no park admits it",
+                field="parks.only_in_parks",
+                valid="add it to a park's admits, or take it off only_in_parks",
+            )
+
+    _known(s.energy.by_zone, zones, "energy.by_zone", "zone")
+
+    replacement = s.capacity_replacement
+    _known(replacement.industries, industries, "capacity_replacement.industries", "industry")
+    for unit, stock in replacement.existing_km2.items():
+        _known([unit], units, "capacity_replacement.existing_km2", "unit")
+        _known(stock, set(replacement.industries), f"capacity_replacement.existing_km2.{unit}", "two-high industry")
+
+    balance = s.balance
+    if balance.members is not None:
+        _known(balance.members, zones if balance.level == "zone" else units, "balance.members", balance.level)
+    if balance.tolerance is not None and balance.measure == "output_per_resident":
+        for index, unit in enumerate(s.units):
+            if unit.population_10k is None:
+                raise ScenarioError(
+                    "balancing output per resident needs every unit's population",
+                    field="units.population_10k",
+                    row=index,
+                )
+
+    charges = s.pollution_charges
+    _known(charges.standards_t, zones, "pollution_charges.standards_t", "zone")
+    sharing = s.indicator_sharing
+    _known(sharing.industries, industries, "indicator_sharing.industries", "industry")
+    # Both deduct yuan from the objective: it must be output (alone, or optimised under epsilon bounds).
+    optimised = s.objective if isinstance(s.objective, str) else s.objective.optimize
+    for section, on in (("pollution_charges", bool(charges.standards_t)), ("indicator_sharing", sharing.maximise_host_output)):
+        if on and optimised != "output":
+            raise ScenarioError(
+                f"{section} deducts yuan from the objective, but the objective is {s.objective}",
+                field=section,
+                valid="objective: output (or an epsilon method optimising output), or turn the section off",
+            )
+
+    for resource_id, resource in s.resources.items():
+        for table, column in (("units", resource.capacity_column), ("industries", resource.use_column)):
+            values = [row.model_dump().get(column, _ABSENT) for row in getattr(s, table)]
+            field = f"resources.{resource_id}.{'capacity_column' if table == 'units' else 'use_column'}"
+            if all(value is _ABSENT for value in values):
+                raise ScenarioError(f"the {table} table has no column '{column}'", field=field)
+            if not all(value is _ABSENT or value is None or _is_number(value) for value in values):
+                raise ScenarioError(f"the {table} column '{column}' is not numeric", field=field)
+
+
+_ABSENT = object()
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _listing(names) -> str:
     names = sorted(names)
     shown = ", ".join(names[:40])
@@ -721,7 +979,13 @@ def section_tables(data: dict):
 def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
     """Validate a plain-dict scenario, turning every failure into one ScenarioError."""
     try:
-        context = {"indicator_columns": _declared_indicator_columns(data)}
+        context = {
+            "indicator_columns": _declared_indicator_columns(data),
+            "resource_columns": {
+                table: columns - set(ROW_MODELS[table].model_fields)
+                for table, columns in declared_columns(data.get("resources")).items()
+            },
+        }
         for table in TABLES:
             if table in data and isinstance(data[table], list):
                 data[table] = [
@@ -741,6 +1005,9 @@ def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
 
 def _validate_row(table: str, index: int, row: Any, sources: _Source | None, context: dict) -> Row:
     try:
+        numeric = context["resource_columns"].get(table, set())
+        if numeric and isinstance(row, Mapping):
+            row = {**row, **{column: _declared_number(row[column], table, column, index) for column in numeric & row.keys()}}
         return ROW_MODELS[table].model_validate(row, context=context)
     except ValidationError as error:
         detail = error.errors()[0]
@@ -749,6 +1016,24 @@ def _validate_row(table: str, index: int, row: Any, sources: _Source | None, con
             ScenarioError(_pydantic_problem(detail), field=f"{table}.{field}" if field else table, row=index),
             sources,
         ) from None
+
+
+def _declared_number(value: Any, table: str, column: str, index: int) -> float | None:
+    """A value of a declared numeric column: blank means not given, otherwise a number ≥ 0."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (0 <= number < float("inf")) or isinstance(value, bool):
+        raise ScenarioError(
+            f"'{value}' is not a number ≥ 0 (column declared in the scenario's resources)",
+            field=f"{table}.{column}",
+            row=index,
+            valid="a finite number ≥ 0, or blank",
+        )
+    return number
 
 
 def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:

@@ -177,7 +177,7 @@ def test_admission_uses_the_projects_own_intensity(base):
     assert {"y[C,u1]", "y[C,u2]"} <= names
     assert not {"x[u2,hi]", "y[D,u2]"} & names
     result = optimizer.solve(scenario)
-    assert why(result, "D")["why_not"].startswith("no admitted unit: the zone rules")
+    assert why(result, "D")["why_not"].startswith("no admitted unit: the admission rules")
 
 
 def test_blank_energy_jobs_pollutant_and_indicators_come_from_the_industry(tmp_path):

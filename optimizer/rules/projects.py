@@ -267,7 +267,8 @@ def _why_not(result, projects: pd.DataFrame, sites: pd.DataFrame, left_out: pd.S
 def _nowhere(possible: int) -> tuple[str, str]:
     if possible == 0:
         return "", "no admitted unit: its allowed and forbidden units leave none"
-    return "", f"no admitted unit: the zone rules (categories, intensity caps) exclude all {possible} units it may use"
+    return "", (f"no admitted unit: the admission rules (zone categories and intensity caps, and any rule on where "
+                f"its industry may go) exclude all {possible} units it may use")
 
 
 class _Effects:
