@@ -349,6 +349,7 @@ def test_a_run_stopped_at_a_limit_keeps_its_incumbent_and_an_honest_gap(base, tm
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "time_limit" and summary["objective"]["gap"] == pytest.approx(s.gap)
     assert "relative gap" in (folder / "report.md").read_text()
+    assert "best bound" in (folder / "report.html").read_text()
 
 
 def test_a_stopped_run_within_the_requested_gap_counts_as_optimal():
