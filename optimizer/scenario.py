@@ -182,7 +182,7 @@ class Project(Row):
     investment_100m_yuan: NonNegative
     output_100m_yuan: NonNegative
     carbon_t: NonNegative
-    # Blank: the industry's per-km² coefficient × land_km2 (at land intensity 1).
+    # Blank: the industry's per-km² coefficient × the land at the site (at land intensity 1).
     energy_tce: NonNegative | None = None
     jobs: NonNegative | None = None
     pollutant_t: NonNegative | None = None

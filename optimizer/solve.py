@@ -271,7 +271,8 @@ def _solve_empty(model: Model, name: str, version: str, started: float) -> Solut
     message = "" if feasible else "no industry is admitted anywhere, yet a minimum requires some land"
     duals = np.full(len(model.constraints), np.nan)
     return Solution(
-        status, 0.0 if feasible else None, np.zeros(0), duals, name, version, time.perf_counter() - started, message
+        status, 0.0 if feasible else None, np.zeros(0), duals, name, version, time.perf_counter() - started, message,
+        dual_basis="",
     )
 
 
@@ -285,4 +286,5 @@ def _failed(model: Model, name: str, version: str, started: float, message: str)
         version,
         time.perf_counter() - started,
         message,
+        dual_basis="",
     )
