@@ -12,6 +12,7 @@ from .errors import ScenarioError, SolverUnavailable
 from .model import Model, build
 from .result import Result
 from .scenario import Scenario, default_scenario_path, load_scenario
+from .sweeps import sweep, sweep_result
 
 __version__ = "0.1.0"
 
@@ -25,5 +26,7 @@ __all__ = [
     "default_scenario_path",
     "load_scenario",
     "solve",
+    "sweep",
+    "sweep_result",
     "__version__",
 ]

@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Chongqing scenario)")
 
     commands.add_parser("solvers", help="list the solvers available here")
+
+    from .sweeps import cli as sweep_cli
+
+    sweep_cli.add_parser(commands)
     return parser
 
 
@@ -53,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print("\n".join(available_solvers()))
             return 0
+        if args.command == "sweep":
+            from .sweeps import cli as sweep_cli
+
+            return sweep_cli.command(args)
     except ScenarioError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return BAD_INPUT
