@@ -30,6 +30,7 @@ import yaml
 
 from ..errors import ScenarioError
 from ..scenario import Scenario, validate_scenario
+from ..solve import make_solver
 from .execute import RunsLost, SweepFolder, run_record, run_sweep, write_atomic
 from .spec import Sweep, SweepSpec, load_sweep
 from .spec import run_id as run_id_of
@@ -63,7 +64,8 @@ def sweep(
     cluster. ``solver`` and ``time_limit_s`` override the base scenario's solver settings. The
     table's ``attrs["folder"]`` is the sweep folder.
 
-    Raises ScenarioError for a bad sweep (nothing is run), RunsLost when the engine lost runs,
+    Raises ScenarioError for a bad sweep and SolverUnavailable for an unknown solver (nothing is
+    run), RunsLost when the engine lost runs,
     KeyboardInterrupt when interrupted; in every case the finished runs are kept, and calling
     again resumes.
     """
@@ -73,6 +75,8 @@ def sweep(
         changes.update({"time_limit_s": time_limit_s} if time_limit_s is not None else {})
         loaded = Sweep(loaded.spec, loaded.base.with_changes(solver=changes), loaded.path, loaded.lines)
     runs = loaded.check()
+    for settings in loaded.solvers.values():
+        make_solver(settings)  # raises SolverUnavailable before anything runs
     folder = SweepFolder(Path(out) if out is not None else Path(results_root) / f"{loaded.name}-sweep")
     folder.prepare()
     _record_sweep(loaded, folder)

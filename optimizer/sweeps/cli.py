@@ -65,15 +65,16 @@ def command(args) -> int:
 
 
 def _grid(items: list[str]) -> dict[str, list]:
-    """--grid KEY=V1,V2 flags as a grid; each value is read as YAML (10, 1.5, null, output)."""
+    """--grid KEY=V1,V2 flags as a grid; the values are read as YAML (10, 1.5, null, output, [a, b])."""
     grid = {}
     for item in items:
         key, sep, values = item.partition("=")
         if not sep or not key.strip() or not values.strip():
             raise ScenarioError(f"--grid needs KEY=V1,V2,... (got '{item}')", field="--grid",
                                 valid="e.g. --grid carbon_budget.total_mt=10,15,20")
-        try:
-            grid[key.strip()] = [yaml.safe_load(value) for value in values.split(",")]
+        try:  # a YAML flow list without its brackets: 10,15,null or [m],[m,g]
+            grid[key.strip()] = yaml.safe_load(f"[{values}]")
         except yaml.YAMLError:
-            raise ScenarioError(f"--grid values must be plain values (got '{values}')", field="--grid") from None
+            raise ScenarioError(f"--grid values are not a list of YAML values (got '{values}')", field="--grid",
+                                valid="e.g. 10,15,20 or output,jobs or [m],[m,g]") from None
     return grid

@@ -134,7 +134,8 @@ class SweepFolder:
         return self.runs / run_id
 
     def finished(self) -> set[str]:
-        return {path.stem for path in self.runs.glob("*.json")}
+        """Runs with a record, except those that ended in error: a rerun tries those again."""
+        return {path.stem for path in self.runs.glob("*.json") if json.loads(path.read_bytes())["status"] != "error"}
 
     def save(self, run: Run, base_hash: str, record: dict) -> None:
         data = {"run_id": run.run_id, "base": base_hash, "varied": run.varied, **record,

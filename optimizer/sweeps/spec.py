@@ -50,7 +50,6 @@ from statistics import NormalDist
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..errors import ScenarioError
@@ -60,10 +59,11 @@ from ..scenario import (
     Id,
     Scenario,
     Settings,
-    _key_lines,
+    SolverSettings,
+    _deep_merge,
     _listing,
     _pydantic_problem,
-    _read_text,
+    _read_yaml,
     load_scenario,
 )
 
@@ -155,7 +155,7 @@ class Normal(_Draw):
 
 
 Distribution = Annotated[Uniform | Triangular | Normal, Field(discriminator="dist")]
-DISTRIBUTIONS = ("uniform", "triangular", "normal")
+DISTRIBUTIONS = {"uniform": Uniform, "triangular": Triangular, "normal": Normal}
 
 
 class Samples(Settings):
@@ -194,11 +194,13 @@ class Target:
     kind: Literal["setting", "cell", "factor"]
     path: tuple[str, ...]  # setting: the path; cell and factor: (table, row, column)
 
-    def touches(self) -> set[tuple[str, ...]]:
-        """(table, column) or setting paths, to tell which key an invalid value came from."""
+    def changes(self, field: str | None) -> bool:
+        """Whether this key changes `field` (as a scenario error names it): to blame the right key."""
+        parts = tuple((field or "").split("."))
         if self.kind == "setting":
-            return {self.path}
-        return {(self.path[0], self.path[2])}
+            shared = min(len(parts), len(self.path))
+            return parts[:shared] == self.path[:shared]
+        return (parts[0], parts[-1]) == (self.path[0], self.path[2])
 
 
 def parse_target(key: str, base: Scenario) -> Target:
@@ -212,7 +214,7 @@ def parse_target(key: str, base: Scenario) -> Target:
         if len(parts) != 3:
             raise ScenarioError(
                 f"a table key is <table>.<row id or *>.<column> (got '{key}')", field=key,
-                valid=f"e.g. {head}.*.{next(iter(ROW_MODELS[head].model_fields))}",
+                valid="e.g. units.*.land_km2 or industries.chemicals.max_km2",
             )
         _, row, column = parts
         ids = [r.id for r in getattr(base, head)]
@@ -239,7 +241,7 @@ class _Changes:
 
     def current(self, target: Target, row: str | None = None) -> Any:
         if target.kind == "setting":
-            value: Any = _merged(self.sweep.base_settings, self.settings)
+            value: Any = _deep_merge(self.sweep.base_settings, self.settings)
             for part in target.path:
                 value = value.get(part) if isinstance(value, Mapping) else None
             return value
@@ -276,13 +278,6 @@ class _Changes:
         return self.sweep.base.with_changes(**self.settings, **tables)
 
 
-def _merged(base: dict, change: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in change.items():
-        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
 
@@ -312,6 +307,7 @@ class Sweep:
         self.coefficients = spec.samples.coefficients if spec.samples else {}
         self.targets: dict[str, Target] = {}
         self.origin: dict[str, str] = {}  # sampled cell key -> the coefficient key it came from
+        self.solvers: dict[str, SolverSettings] = {}  # filled by check()
         for section, keys in (("grid",), spec.grid), (("samples", "coefficients"), self.coefficients):
             for key in keys:
                 try:
@@ -396,14 +392,18 @@ class Sweep:
         return self.targets[key]
 
     def check(self) -> list[Run]:
-        """Every run, each checked to be a valid scenario; an invalid one is a sweep-file error."""
+        """Every run, each checked to be a valid scenario; an invalid one is a sweep-file error.
+
+        Also collects the solver settings the runs use, in ``solvers``.
+        """
         runs = []
         try:
             for run in self.runs():
                 try:
-                    self.scenario(run.varied)
+                    solver = self.scenario(run.varied).solver
                 except ScenarioError as error:
                     raise self._run_error(run, error) from None
+                self.solvers.setdefault(solver.model_dump_json(), solver)
                 runs.append(run)
         except ScenarioError as error:
             if error.file is not None:
@@ -412,9 +412,7 @@ class Sweep:
         return runs
 
     def _run_error(self, run: Run, error: ScenarioError) -> ScenarioError:
-        parts = (error.field or "").split(".")
-        touched = {tuple(parts), (parts[0], parts[-1])}
-        culprit = next((key for key in run.varied if key != SAMPLE and self._target(key).touches() & touched), None)
+        culprit = next((key for key in run.varied if key != SAMPLE and self._target(key).changes(error.field)), None)
         key = self.origin.get(culprit, culprit)
         described = ", ".join(f"{k}={v!r}" for k, v in list(run.varied.items())[:6])
         problem = f"run {run.index} ({described}) is not a valid scenario: {error.field}: {error.problem}"
@@ -475,17 +473,17 @@ def load_sweep(
         data = copy.deepcopy(dict(path))
     elif path is not None:
         file = Path(path)
-        data, lines = _read_sweep_yaml(file)
+        data, lines = _read_yaml(file, None, kind="sweep")
     else:
         data = {}
-    if grid:
+    if grid and isinstance(data.get("grid") or {}, dict):  # (a malformed grid in the file is reported below)
         data["grid"] = {**(data.get("grid") or {}), **{k: list(v) for k, v in grid.items()}}
     if name is not None:
         data["name"] = name
     if samples is not None or seed is not None:
         if not isinstance(data.get("samples"), dict):
-            raise ScenarioError("--samples and --seed need coefficients to sample", file=file or "the sweep", field="samples",
-                                valid="a sweep file with samples: {coefficients: ...}")
+            raise ScenarioError("--samples and --seed need coefficients to sample", file=file or "the sweep",
+                                field="samples", valid="a sweep file with samples: {coefficients: ...}")
         data["samples"] = {**data["samples"], **({"n": samples} if samples is not None else {}),
                            **({"seed": seed} if seed is not None else {})}
     try:
@@ -493,7 +491,8 @@ def load_sweep(
     except ValidationError as error:
         detail = error.errors()[0]
         raw = tuple(str(part) for part in detail["loc"])
-        loc = tuple(part for part in raw if part not in DISTRIBUTIONS)
+        tagged = raw[:2] == ("samples", "coefficients") and len(raw) > 4 and raw[3] in DISTRIBUTIONS
+        loc = raw[:3] + raw[4:] if tagged else raw  # without the distribution's name pydantic adds
         problem, valid = _pydantic_problem(detail), None
         if detail["type"].startswith("union_tag"):
             tag = detail.get("ctx", {}).get("tag")
@@ -526,23 +525,5 @@ def _valid_fields(loc: tuple) -> str | None:
     if loc[0] == "samples" and len(loc) == 2:
         return ", ".join(Samples.model_fields)
     if loc[0] == "samples" and len(loc) == 5 and loc[3] in DISTRIBUTIONS:
-        model = {"uniform": Uniform, "triangular": Triangular, "normal": Normal}[loc[3]]
-        return ", ".join(model.model_fields)
+        return ", ".join(DISTRIBUTIONS[loc[3]].model_fields)
     return None
-
-
-def _read_sweep_yaml(path: Path) -> tuple[dict, dict]:
-    if not path.is_file():
-        raise ScenarioError("the sweep file does not exist", file=path, valid="the path of a SWEEP.yaml file")
-    text = _read_text(path)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise ScenarioError(f"not valid YAML: {getattr(error, 'problem', None) or error}", file=path,
-                            line=mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
-        raise ScenarioError("a sweep file must be a YAML mapping (key: value lines)", file=path, line=1,
-                            valid="name, description, base, grid, samples")
-    return data, _key_lines(node)

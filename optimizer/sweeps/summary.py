@@ -33,26 +33,25 @@ CHOSEN = 1e-6  # km²: less is solver noise, not a choice
 
 def sweep_table(runs: list[Run], folder: SweepFolder) -> pd.DataFrame:
     """One row per run of `runs` that has a record in `folder`, in sweep order."""
-    rows = []
+    ids, varied, outcomes, kpis, details = [], [], [], [], []
     for run in runs:
         path = folder.record_file(run.run_id)
         if not path.exists():
             continue
         record = json.loads(path.read_text(encoding="utf-8"))
-        varied = {key: _cell(value) for key, value in record["varied"].items()}
-        rows.append({
-            "run": run.index,
-            "run_id": run.run_id,
-            **varied,
-            "status": record["status"],
-            "objective_value": record["objective"],  # "objective" may be a varied setting
-            **record["kpis"],
+        ids.append({"run": run.index, "run_id": run.run_id})
+        varied.append({key: _cell(value) for key, value in record["varied"].items()})
+        outcomes.append({"status": record["status"], "objective_value": record["objective"]})  # "objective" may vary
+        kpis.append(record["kpis"])
+        details.append({
             "seconds": record["seconds"],
             "binding": json.dumps(record["binding"]),
             "allocation": json.dumps({f"{u}:{k}": x for u, k, x in record["allocation"]}),
             "message": record["message"],
         })
-    return pd.DataFrame(rows)
+    # Built in parts so that the columns keep their places when some runs lack some values.
+    parts = [pd.DataFrame(rows, index=range(len(ids))) for rows in (ids, varied, outcomes, kpis, details)]
+    return pd.concat(parts, axis=1)
 
 
 def _cell(value):
@@ -108,6 +107,8 @@ def kpi_ranges(table: pd.DataFrame) -> pd.DataFrame:
     """The range of each KPI (and the objective) over the runs with a solution."""
     runs = solved(table)
     numbers = runs[kpi_columns(table)].astype(float)
+    if numbers.columns.empty:  # no run had KPIs (every run failed)
+        return pd.DataFrame(columns=["kpi", "count", "mean", "std", "min", "p05", "p50", "p95", "max"])
     ranges = numbers.describe(percentiles=[0.05, 0.5, 0.95]).T
     ranges.index.name = "kpi"
     return ranges.rename(columns={"5%": "p05", "50%": "p50", "95%": "p95"}).reset_index()
@@ -119,7 +120,7 @@ def write_outputs(folder: Path, table: pd.DataFrame) -> list[Path]:
         "sweep.csv": table.to_csv(index=False),
         "sweep.parquet": _parquet(table),
         "selection.csv": selection(table).to_csv(index=False),
-        "kpi_ranges.csv": kpi_ranges(table).to_csv(index=False) if len(table) else "",
+        "kpi_ranges.csv": kpi_ranges(table).to_csv(index=False),
     }
     (folder / "plots").mkdir(exist_ok=True)
     files.update({f"plots/{name}": image for name, image in plots(table).items()})
