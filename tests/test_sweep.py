@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -151,6 +152,20 @@ def test_rerun_skips_finished_runs_and_any_run_can_be_solved_again(tmp_path):
     assert len(list((out / "runs").glob("*.json"))) == 3
 
 
+def pool_workers(pid: int) -> list[int]:
+    """The worker processes a process pool of process `pid` spawned (Linux: read from /proc)."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid and b"spawn_main" in command:
+            workers.append(int(stat.parent.name))
+    return workers
+
+
 def test_a_stopped_sweep_resumes_and_does_every_run_exactly_once(tmp_path):
     base = write_tiny(tmp_path / "tiny")
     spec = {"name": "stopped", "base": str(base), "samples": {"n": 100, "seed": 1, "coefficients": CARBON_DRAWS}}
@@ -163,16 +178,16 @@ def test_a_stopped_sweep_resumes_and_does_every_run_exactly_once(tmp_path):
     def finished() -> dict:
         return {path.name: (path.stat().st_mtime_ns, path.read_bytes()) for path in runs.glob("*.json")}
 
-    def stopped(workers: str, stop: signal.Signals, after: int) -> tuple[int, str, dict]:
-        """Run the sweep and stop it once `after` more runs are saved: exit code, stderr, saved runs."""
+    def stopped(workers: str, stop) -> tuple[int, str, dict]:
+        """Run the sweep and `stop` it once 5 more runs are saved: exit code, stderr, saved runs."""
         before = finished() if runs.is_dir() else {}
         process = subprocess.Popen([*command, workers], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                    start_new_session=True)  # its own process group, as a terminal's job
         deadline = time.monotonic() + 60
-        while not (runs.is_dir() and len(list(runs.glob("*.json"))) >= len(before) + after):
+        while not (runs.is_dir() and len(list(runs.glob("*.json"))) >= len(before) + 5):
             assert time.monotonic() < deadline and process.poll() is None, "the sweep must be stopped halfway"
             time.sleep(0.005)
-        os.killpg(process.pid, stop)  # Ctrl-C reaches the whole group; SIGKILL here, only the driving process
+        stop(process.pid)
         _, err = process.communicate(timeout=60)
         for name, (stamp, content) in before.items():  # not run again
             assert (runs / name).stat().st_mtime_ns == stamp and (runs / name).read_bytes() == content
@@ -180,15 +195,20 @@ def test_a_stopped_sweep_resumes_and_does_every_run_exactly_once(tmp_path):
             assert f"{len(before)} of 100 runs finished earlier; running the other {100 - len(before)}" in err
         return process.returncode, err, finished()
 
-    code, err, _ = stopped("2", signal.SIGINT, after=5)  # on local processes
+    # Ctrl-C in a terminal reaches the whole process group.
+    code, err, _ = stopped("2", lambda pid: os.killpg(pid, signal.SIGINT))
     assert code == 130 and "run the same command again to resume" in err
-    code, _, after_kill = stopped("1", signal.SIGKILL, after=5)  # in this process
-    assert code == -signal.SIGKILL and 10 <= len(after_kill) < 100
+    # A worker process dies: the runs in flight are lost, and said to be.
+    code, err, _ = stopped("2", lambda pid: os.kill(pool_workers(pid)[0], signal.SIGKILL))
+    assert code == 4 and "run the sweep again to retry them" in err
+    # The driving process is killed outright (here running the sweep by itself).
+    code, _, saved = stopped("1", lambda pid: os.kill(pid, signal.SIGKILL))
+    assert code == -signal.SIGKILL and 15 <= len(saved) < 100
 
     again = subprocess.run([*command, "2"], capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
-    assert f"{len(after_kill)} of 100 runs finished earlier" in again.stderr
-    for name, (stamp, content) in after_kill.items():
+    assert f"{len(saved)} of 100 runs finished earlier" in again.stderr
+    for name, (stamp, content) in saved.items():
         assert (runs / name).stat().st_mtime_ns == stamp and (runs / name).read_bytes() == content
     table = pd.read_csv(out / "sweep.csv")
     planned = [run.run_id for run in load_sweep(path).runs()]
@@ -250,3 +270,9 @@ def test_bad_flags_exit_2(tmp_path, capsys):
     assert main(["sweep", "--grid", "land_factor=1", "--out", str(folder)]) == 2
     assert "not a sweep folder" in capsys.readouterr().err
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    out = tmp_path / "out"
+    assert main(["sweep", "--grid", "land_factor=1", "--scheduler", "nowhere", "--out", str(out)]) == 2
+    assert "cannot reach the Dask scheduler at nowhere" in capsys.readouterr().err
+    assert main(["sweep", "--grid", "land_factor=1", "--solver", "nonesuch", "--out", str(out)]) == 2
+    assert "solver 'nonesuch' is not available here" in capsys.readouterr().err
+    assert not out.exists()

@@ -31,7 +31,7 @@ import yaml
 from ..errors import ScenarioError
 from ..scenario import Scenario, validate_scenario
 from ..solve import make_solver
-from .execute import RunsLost, SweepFolder, run_record, run_sweep, write_atomic
+from .execute import RunsLost, SweepFolder, connect, run_record, run_sweep, write_atomic
 from .spec import Sweep, SweepSpec, load_sweep
 from .spec import run_id as run_id_of
 from .summary import allocations, status_counts, sweep_table, write_outputs
@@ -78,10 +78,14 @@ def sweep(
     for settings in loaded.solvers.values():
         make_solver(settings)  # raises SolverUnavailable before anything runs
     folder = SweepFolder(Path(out) if out is not None else Path(results_root) / f"{loaded.name}-sweep")
-    folder.prepare()
-    _record_sweep(loaded, folder)
-    run_sweep(loaded, runs, folder, workers=workers, scheduler=scheduler, keep_results=keep_results,
-              progress=progress)
+    client = connect(scheduler) if scheduler else None  # before anything is written
+    try:
+        folder.prepare()
+        _record_sweep(loaded, folder)
+        run_sweep(loaded, runs, folder, workers=workers, client=client, keep_results=keep_results, progress=progress)
+    finally:
+        if client is not None:
+            client.close()
     table = sweep_table(runs, folder)
     write_outputs(folder.path, table)
     table.attrs["folder"] = str(folder.path)

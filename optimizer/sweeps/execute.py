@@ -25,7 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -219,11 +219,14 @@ def run_sweep(
     folder: SweepFolder,
     *,
     workers: int | None = None,
-    scheduler: str | None = None,
+    client=None,
     keep_results: bool = False,
     progress: bool = True,
 ) -> int:
     """Run every run of `runs` not finished in `folder`; returns how many ran.
+
+    On `client` (a Dask distributed client, see :func:`connect`) if given, else on `workers`
+    local processes (default: one per core), or in this process with ``workers=1``.
 
     Raises KeyboardInterrupt after stopping the engine (finished runs are saved), and RunsLost
     when the engine failed on some runs.
@@ -244,16 +247,17 @@ def run_sweep(
         folder.save(by_id[task.run_id], sweep.base_hash, record)
         meter.update(record["status"])
 
+    workers = workers or os.cpu_count() or 1
+    lost: list[str] = []
     if not todo:
         return 0
-    if scheduler:
-        lost = _on_dask(scheduler, tasks, finish)
-    elif (workers or os.cpu_count() or 1) <= 1:
+    if client is not None:
+        lost = _on_dask(client, tasks, finish)
+    elif workers > 1:
+        lost = _on_processes(workers, tasks, finish)
+    else:
         for task in tasks:
             finish(task, execute(task))
-        lost = []
-    else:
-        lost = _on_processes(workers or os.cpu_count() or 1, tasks, finish)
     if lost:
         raise RunsLost(f"{len(lost)} runs did not finish ({lost[0]}); run the sweep again to retry them")
     return len(todo)
@@ -269,19 +273,20 @@ def _on_processes(workers: int, tasks: Iterable[Task], finish) -> list[str]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _on_dask(address: str, tasks: Iterable[Task], finish) -> list[str]:
+def connect(address: str):
+    """A Dask distributed client of the scheduler at `address` (bad input if it cannot be reached)."""
     from distributed import Client
 
     try:
-        client = Client(address, timeout=10)
+        return Client(address, timeout=10)
     except (OSError, TimeoutError, ValueError) as error:
         raise ScenarioError(f"cannot reach the Dask scheduler at {address}: {error}", field="--scheduler",
                             valid="the address of a running dask scheduler, e.g. tcp://10.0.0.5:8786") from None
-    try:
-        slots = sum(client.nthreads().values()) or 1
-        return _drive(client.get_executor(pure=False), 2 * slots, tasks, finish)
-    finally:
-        client.close()
+
+
+def _on_dask(client, tasks: Iterable[Task], finish) -> list[str]:
+    slots = sum(client.nthreads().values()) or 1
+    return _drive(client.get_executor(pure=False), 2 * slots, tasks, finish)
 
 
 def _drive(engine: Executor, limit: int, tasks: Iterable[Task], finish: Callable[[Task, dict], None]) -> list[str]:
@@ -292,7 +297,10 @@ def _drive(engine: Executor, limit: int, tasks: Iterable[Task], finish: Callable
     try:
         while True:
             for task in queue:
-                pending[engine.submit(execute, task)] = task
+                try:
+                    pending[engine.submit(execute, task)] = task
+                except BrokenExecutor as error:  # a worker died and took the pool with it
+                    lost.extend(f"run {t.run_id}: {type(error).__name__}: {error}" for t in [task, *queue])
                 if len(pending) >= limit:
                     break
             if not pending:
