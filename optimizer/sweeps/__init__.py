@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ScenarioError
-from ..scenario import Scenario, validate_scenario
+from ..scenario import Scenario, _listing, validate_scenario
 from ..solve import make_solver
 from .execute import RunsLost, SweepFolder, connect, run_record, run_sweep, write_atomic
 from .spec import Sweep, SweepSpec, load_sweep
@@ -65,9 +65,8 @@ def sweep(
     table's ``attrs["folder"]`` is the sweep folder.
 
     Raises ScenarioError for a bad sweep and SolverUnavailable for an unknown solver (nothing is
-    run), RunsLost when the engine lost runs,
-    KeyboardInterrupt when interrupted; in every case the finished runs are kept, and calling
-    again resumes.
+    run then), RunsLost when the engine lost runs and KeyboardInterrupt when interrupted (the
+    finished runs are kept: calling again resumes).
     """
     loaded = load_sweep(spec, base=base, grid=grid, samples=samples, seed=seed, name=name)
     if solver is not None or time_limit_s is not None:
@@ -120,9 +119,9 @@ def sweep_result(folder: str | Path, run_id: str):
 
     sweep_folder = SweepFolder(Path(folder))
     if not sweep_folder.record_file(run_id).is_file():
-        known = sorted(sweep_folder.finished())
-        raise ScenarioError(f"no finished run '{run_id}' in this sweep folder", file=folder, field="run_id",
-                            valid=", ".join(known[:10]) + (f", … ({len(known)} in all)" if len(known) > 10 else ""))
+        known = [path.stem for path in sweep_folder.runs.glob("*.json")]
+        raise ScenarioError(f"no run '{run_id}' in this sweep folder", file=folder, field="run_id",
+                            valid=_listing(known))
     record = sweep_folder.load(run_id)
     base_file = sweep_folder.path / "bases" / f"{record['base']}.json"
     base = validate_scenario(json.loads(base_file.read_text(encoding="utf-8")), sources=None)
