@@ -108,7 +108,7 @@ def solve_model(model: Model, settings: SolverSettings) -> Solution:
     if status not in ("optimal", "time_limit"):
         values[:] = np.nan
         duals[:] = np.nan
-    objective = float(model.objective_vector() @ values) if status in ("optimal", "time_limit") else None
+    objective = model.objective_value(values) if status in ("optimal", "time_limit") else None
     if status == "time_limit" and np.isnan(values).any():
         status, objective, message = "not_solved", None, message or "stopped at a limit with no solution"
     return Solution(status, objective, values, duals, name, version, seconds, message, bound, gap, _options(settings))

@@ -276,3 +276,14 @@ def test_bad_flags_exit_2(tmp_path, capsys):
     assert main(["sweep", "--grid", "land_factor=1", "--solver", "nonesuch", "--out", str(out)]) == 2
     assert "solver 'nonesuch' is not available here" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_multi_criteria_objectives_flow_through(tiny):
+    # Epsilon-constraint: maximise output with carbon at most E, which is a budget of E:
+    # E = 2 Mt -> 67.5, 3 Mt -> 4·15 + 6·(3 − 1.5)/0.4 = 82.5, 8 Mt -> all hi, 150 (module docstring).
+    epsilon = optimizer.load_scenario(tiny).with_changes(
+        objective={"method": "epsilon", "optimize": "output", "bounds": {"carbon": 1e6}})
+    table = optimizer.sweep({"grid": {"objective.bounds.carbon": [2e6, 3e6, 8e6]}}, base=epsilon,
+                            out=tiny.parent / "sweep", workers=1, progress=False)
+    assert table["output_100m_yuan"].tolist() == pytest.approx([67.5, 82.5, 150])
+    assert table["carbon_t"].tolist() == pytest.approx([2e6, 3e6, 7.5e6])
