@@ -83,19 +83,28 @@ def _finite(value) -> float | None:
 
 @dataclass(frozen=True)
 class Task:
-    """What a worker needs for one run: its id, its scenario, where to keep its full results."""
+    """One run for a worker: its id, its varied values, where to keep its full results."""
 
     run_id: str
-    scenario: Scenario
+    varied: dict
     results_folder: str | None = None
 
 
-def execute(task: Task) -> dict:
-    """The function every engine calls (top-level, so that it pickles by name)."""
-    return run_record(task.scenario, task.results_folder)
+_SWEEP: Sweep | None = None  # in a pool worker: the sweep it runs, given once when it starts
 
 
-def _worker_started(parent: int) -> None:
+def execute(task: Task, sweep: Sweep | None = None) -> dict:
+    """One run on any engine (top-level, so that it pickles by name).
+
+    The worker rebuilds the run's scenario from the sweep, which reaches each worker once, so a
+    task carries only the varied values and the driving process stays light.
+    """
+    return run_record((sweep or _SWEEP).scenario(task.varied), task.results_folder)
+
+
+def _worker_started(parent: int, sweep: Sweep) -> None:
+    global _SWEEP
+    _SWEEP = sweep
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the driving process to handle
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
 
@@ -238,7 +247,7 @@ def run_sweep(
     ]
     meter = Progress(sweep.name, len(runs), len(runs) - len(todo), enabled=progress)
     tasks = (
-        Task(run.run_id, sweep.scenario(run.varied), str(folder.results_folder(run.run_id)) if keep_results else None)
+        Task(run.run_id, run.varied, str(folder.results_folder(run.run_id)) if keep_results else None)
         for run in todo
     )
     by_id = {run.run_id: run for run in todo}
@@ -252,20 +261,21 @@ def run_sweep(
     if not todo:
         return 0
     if client is not None:
-        lost = _on_dask(client, tasks, finish)
+        lost = _on_dask(client, sweep, tasks, finish)
     elif workers > 1:
-        lost = _on_processes(workers, tasks, finish)
+        lost = _on_processes(workers, sweep, tasks, finish)
     else:
         for task in tasks:
-            finish(task, execute(task))
+            finish(task, execute(task, sweep))
     if lost:
         raise RunsLost(f"{len(lost)} runs did not finish ({lost[0]}); run the sweep again to retry them")
     return len(todo)
 
 
-def _on_processes(workers: int, tasks: Iterable[Task], finish) -> list[str]:
+def _on_processes(workers: int, sweep: Sweep, tasks: Iterable[Task], finish) -> list[str]:
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started, initargs=(os.getpid(),)
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started,
+        initargs=(os.getpid(), sweep),
     )
     try:
         return _drive(pool, 2 * workers, tasks, finish)
@@ -284,13 +294,14 @@ def connect(address: str):
                             valid="the address of a running dask scheduler, e.g. tcp://10.0.0.5:8786") from None
 
 
-def _on_dask(client, tasks: Iterable[Task], finish) -> list[str]:
+def _on_dask(client, sweep: Sweep, tasks: Iterable[Task], finish) -> list[str]:
     slots = sum(client.nthreads().values()) or 1
-    return _drive(client.get_executor(pure=False), 2 * slots, tasks, finish)
+    shared = client.scatter(sweep, broadcast=True)  # once to every worker; tasks refer to it
+    return _drive(client.get_executor(pure=False), 2 * slots, tasks, finish, shared)
 
 
-def _drive(engine: Executor, limit: int, tasks: Iterable[Task], finish: Callable[[Task, dict], None]) -> list[str]:
-    """Keep `limit` runs in flight; hand each record to `finish` as it arrives. Returns lost runs."""
+def _drive(engine: Executor, limit: int, tasks: Iterable[Task], finish: Callable[[Task, dict], None], *args) -> list[str]:
+    """Keep `limit` runs in flight (``execute(task, *args)``); hand each record to `finish`. Returns lost runs."""
     pending: dict[Future, Task] = {}
     lost: list[str] = []
     queue = iter(tasks)
@@ -298,7 +309,7 @@ def _drive(engine: Executor, limit: int, tasks: Iterable[Task], finish: Callable
         while True:
             for task in queue:
                 try:
-                    pending[engine.submit(execute, task)] = task
+                    pending[engine.submit(execute, task, *args)] = task
                 except BrokenExecutor as error:  # a worker died and took the pool with it
                     lost.extend(f"run {t.run_id}: {type(error).__name__}: {error}" for t in [task, *queue])
                 if len(pending) >= limit:
