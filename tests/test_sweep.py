@@ -240,16 +240,18 @@ BAD = [
         "dist": "normal", "mean": 0, "sd": 1}}}},
      ["line 5", "field 'industries.lo.carbon_t_per_km2'", "greater than or equal to 0"]),
     ("missing-base", {"base": "nowhere.yaml", "grid": {"land_factor": [1]}}, ["line 1", "nowhere.yaml", "does not exist"]),
+    ("grid-and-sampled", {"grid": {"industries.hi.carbon_t_per_km2": [4e5, 5e5]}, "samples": {"n": 2, "coefficients": {
+        "industries.*.carbon_t_per_km2": {"dist": "uniform", "low": 0.9, "high": 1.1, "relative": True}}}},
+     ["line 9", "industries.hi.carbon_t_per_km2 is both set by the grid and sampled"]),
 ]
 
 
 @pytest.mark.parametrize("case, spec, fragments", BAD, ids=[case[0] for case in BAD])
 def test_bad_sweep_files_name_file_line_field_and_valid_values(tmp_path, capsys, case, spec, fragments):
-    base = write_tiny(tmp_path / "tiny")
+    write_tiny(tmp_path / "tiny")
     spec = {"base": "tiny/tiny.yaml", **spec}
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    assert base.is_file()
     out = tmp_path / "out"
     assert main(["sweep", str(path), "--out", str(out)]) == 2
     err = capsys.readouterr().err

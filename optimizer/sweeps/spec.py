@@ -314,9 +314,10 @@ class Sweep:
                     self.targets[key] = parse_target(key, base)
                 except ScenarioError as error:
                     raise self._error(error, (*section, key)) from None
-        for key in sorted(set(spec.grid) & set(self.coefficients)):
-            raise self._error(ScenarioError("a key cannot be both in the grid and sampled", field=key),
-                              ("samples", "coefficients", key))
+        both = sorted(set(spec.grid) & set(self.coefficients))
+        if both:
+            raise self._error(ScenarioError("a key cannot be both in the grid and sampled", field=both[0]),
+                              ("samples", "coefficients", both[0]))
 
     @property
     def name(self) -> str:
@@ -343,8 +344,12 @@ class Sweep:
             for number, draw in enumerate(draws):
                 varied = dict(zip(keys, point))
                 if draw is not None:
+                    sampled = self._sampled(changes, draw)
+                    clash = next((key for key in sampled if key in varied), None)
+                    if clash:
+                        raise ScenarioError(f"{clash} is both set by the grid and sampled", field=self.origin[clash])
                     varied[SAMPLE] = number
-                    varied.update(self._sampled(changes, draw))
+                    varied.update(sampled)
                 yield Run(index, run_id(self.base_hash, varied), varied)
                 index += 1
 
