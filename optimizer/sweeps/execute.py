@@ -183,7 +183,7 @@ class Progress:
         self.name, self.total, self.skipped, self.enabled, self.every = name, total, skipped, enabled, every
         self.done = 0
         self.statuses: Counter = Counter()
-        self.started = self.shown = time.perf_counter()
+        self.started = self.shown = self.first = time.perf_counter()
         if skipped == total:
             self._say(f"all {total} runs finished earlier")
         elif skipped:
