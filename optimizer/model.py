@@ -9,26 +9,36 @@ same criterion columns, the land, carbon and other limits count every kind alike
 that adds variables (projects, retirements, slacks) is covered by the others automatically.
 
 Every constraint is stored as the variable positions it touches with their coefficients, a
-sense and a right-hand side, plus its readable name and its meaning in planning terms. The PuLP
-problem is assembled from those arrays in one pass (``LpAffineExpression(zip(variables,
-coefficients))``, no per-term Python arithmetic), so the same arrays serve reporting
-(activities, slacks) and tests of the compiled constraints.
+sense and a right-hand side, plus its readable name and its meaning in planning terms. The
+solver's forms are made from those arrays on demand: one sparse matrix (``Model.matrix``, handed
+to HiGHS as it is) or, for PuLP's solvers only, a PuLP problem assembled in one pass
+(``LpAffineExpression(zip(variables, coefficients))``, no per-term Python arithmetic). The same
+arrays serve reporting (activities, slacks) and tests of the compiled constraints.
 
 Each rule family lives in ``optimizer.rules.<family>`` with its mathematics in the module
 docstring; ``optimizer.rules.RULE_FAMILIES`` lists them. Building runs three phases over the
 families: ``admit`` (filter the x[u,k] candidates), ``add_variables``, ``add_constraints``.
+
+The scenario's own indicators get a column each, like the built-in criteria. A compiled model
+can be *retargeted* (``Model.retargeted``): another objective, and bounds on criteria
+
+    criterion_bound[c]:  Σ_v a_c[v] · v ≤ ε_c   (a criterion to minimise; ≥ for one to maximise)
+
+(family ``criteria``), without rebuilding the rule families: the multi-criteria methods and the
+Pareto frontier (``optimizer.multicriteria``) re-solve one compiled model that way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .criteria import CRITERIA
+from .criteria import CRITERIA, Criterion, criteria_of
 from .scenario import INTENSITY_PREFIX, Scenario
 
 if TYPE_CHECKING:
@@ -85,7 +95,7 @@ class Matrix:
 
 @dataclass
 class Model:
-    """A compiled scenario: the variable table, named constraints and the objective.
+    """A compiled scenario: the variable table, named constraints, the objective and the criteria.
 
     The solver's forms are made from them on demand: ``matrix`` (arrays, for HiGHS directly)
     and ``problem`` (a PuLP problem, for CBC and other PuLP solvers; never built otherwise).
@@ -95,10 +105,16 @@ class Model:
     variables: pd.DataFrame  # one row per decision variable (see module docstring)
     constraints: list[Constraint]
     objective: str  # criterion name
+    criteria: dict[str, Criterion] = field(default_factory=lambda: dict(CRITERIA))  # built-in, indicators, objective
+
+    @property
+    def criterion(self) -> Criterion:
+        """The criterion optimised (possibly a composite of others)."""
+        return self.criteria[self.objective]
 
     @property
     def sense(self) -> str:
-        return CRITERIA[self.objective].sense
+        return self.criterion.sense
 
     @property
     def pairs(self) -> pd.DataFrame:
@@ -109,11 +125,26 @@ class Model:
     def is_mip(self) -> bool:
         return bool(self.variables["integer"].any())
 
+    def criterion_vector(self, name: str) -> np.ndarray:
+        """Each variable's effect on a criterion (a composite sums its parts' effects)."""
+        criterion = self.criteria[name]
+        if not criterion.is_composite:
+            return self.variables[name].to_numpy(dtype=float)
+        return sum(weight * self.criterion_vector(part) for part, weight in criterion.weights.items())
+
     def objective_vector(self) -> np.ndarray:
         """Objective coefficients: the criterion, worsened by every penalty."""
         penalty = self.variables["penalty"].to_numpy()
-        criterion = self.variables[self.objective].to_numpy()
+        criterion = self.criterion_vector(self.objective)
         return criterion - penalty if self.sense == "max" else criterion + penalty
+
+    def objective_value(self, values: np.ndarray) -> float:
+        """The objective at a solution, with a composite's constant term."""
+        return float(self.objective_vector() @ values) + self.criterion.offset
+
+    def totals(self, values: np.ndarray) -> dict[str, float]:
+        """Every criterion's total at a solution: one dot product each."""
+        return {name: float(self.criterion_vector(name) @ values) + c.offset for name, c in self.criteria.items()}
 
     @cached_property
     def matrix(self) -> Matrix:
@@ -174,6 +205,39 @@ class Model:
     def lp_variables(self) -> list[pulp.LpVariable]:
         return self._pulp[1]
 
+    def retargeted(self, objective: str | Criterion, bounds: Mapping[str, float] | None = None) -> Model:
+        """This model with another objective and bounds on criteria (a new Model; this one is unchanged).
+
+        ``objective`` is a criterion name or a new (composite) Criterion; ``bounds`` maps criteria
+        to ε: ``criterion_bound[c]`` (family ``criteria``) keeps c at most ε if c is minimised,
+        at least ε if maximised. A bound on a criterion bounded already replaces it.
+        """
+        criteria = dict(self.criteria)
+        if isinstance(objective, Criterion):
+            criteria[objective.name] = objective
+            objective = objective.name
+        bounds = dict(bounds or {})
+        replaced = {f"criterion_bound[{name}]" for name in bounds}
+        kept = [c for c in self.constraints if c.name not in replaced]
+        model = replace(self, constraints=kept, objective=objective, criteria=criteria)  # no solver form copied
+        for name, epsilon in bounds.items():
+            c = criteria[name]
+            vector = model.criterion_vector(name)
+            positions = np.flatnonzero(vector)
+            model.constraints.append(
+                Constraint(
+                    f"criterion_bound[{name}]",
+                    "criteria",
+                    positions,
+                    vector[positions],
+                    "<=" if c.sense == "min" else ">=",
+                    float(epsilon) - c.offset,
+                    c.unit,
+                    f"bound on {c.label}: {'at most' if c.sense == 'min' else 'at least'} {epsilon:,.6g} {c.unit}",
+                )
+            )
+        return model
+
     def constraint_table(self) -> pd.DataFrame:
         """The compiled constraints, one row each (for inspection and tests)."""
         return pd.DataFrame(
@@ -202,6 +266,8 @@ class ModelBuilder:
         self.scenario = scenario
         self.variables = pairs.reset_index(drop=True)
         self.constraints: list[Constraint] = []
+        self.effect_columns = [*criteria_of(scenario), "penalty"]
+        self.family_data: dict[str, object] = {}  # what a family keeps between its phases, by FAMILY
 
     def add_variables(self, kind: str, frame: pd.DataFrame) -> np.ndarray:
         """Append variables of a new kind; returns their positions.
@@ -214,7 +280,7 @@ class ModelBuilder:
         for column in PLACE_COLUMNS:
             if column not in frame:
                 frame[column] = ""
-        defaults = {"lower": 0.0, "upper": np.inf, "integer": False, **{c: 0.0 for c in EFFECT_COLUMNS}}
+        defaults = {"lower": 0.0, "upper": np.inf, "integer": False, **{c: 0.0 for c in self.effect_columns}}
         for column, value in defaults.items():
             if column not in frame:
                 frame[column] = value
@@ -310,7 +376,7 @@ def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
         "upper": np.inf,
         "integer": False,
     }
-    for criterion in CRITERIA.values():
+    for criterion in criteria_of(scenario).values():
         if criterion.column is None:
             columns[criterion.name] = 1.0
         else:
@@ -350,4 +416,7 @@ def build(scenario: Scenario) -> Model:
     for family in RULE_FAMILIES:
         family.add_constraints(builder)
 
-    return Model(scenario, builder.variables, builder.constraints, scenario.objective)
+    # A multi-criteria objective compiles with the first criterion it involves; the methods in
+    # optimizer.multicriteria retarget the model from there.
+    objective = scenario.objective_criteria[0]
+    return Model(scenario, builder.variables, builder.constraints, objective, criteria_of(scenario))

@@ -67,7 +67,7 @@ class Reduction:
         """The merged model's solution as a solution of the full model."""
         values = self.split(merged.values) if len(merged.values) else np.full(len(self.columns), np.nan)
         duals = merged.duals[self.rows] if len(merged.duals) else np.full(len(self.rows), np.nan)
-        objective = None if merged.objective is None else float(self.full.objective_vector() @ values)
+        objective = None if merged.objective is None else self.full.objective_value(values)
         return dataclasses.replace(
             merged, values=values, duals=duals, objective=objective, options={**merged.options, "reduction": self.summary()}
         )
@@ -225,7 +225,7 @@ def _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, st
                 rhs=class_row_rhs.get(int(index), c.rhs),
             )
         )
-    merged = Model(model.scenario, model.variables[keep_column].reset_index(drop=True), constraints, model.objective)
+    merged = dataclasses.replace(model, variables=model.variables[keep_column].reset_index(drop=True), constraints=constraints)
     return Reduction(
         full=model,
         model=merged,

@@ -1,4 +1,5 @@
-"""Result → results folder: CSV tables, summary.json, the resolved scenario and report.md.
+"""Result → results folder: CSV tables, summary.json, the resolved scenario, report.md and
+report.html (``optimizer.html_report``), and manifest.json (``optimizer.provenance``).
 
 A folder is written whole or not at all: everything goes into a hidden temporary folder beside
 the target, which is renamed into place only when complete (a rename within one file system is
@@ -13,14 +14,14 @@ import math
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from .criteria import CRITERIA
-from .scenario import TABLES
+from .scenario import TABLES, section_tables
 
 TABLE_FILES = ("allocation", "by_zone", "by_industry", "constraints")
 REPORT_ROWS = 200  # rows of a long table shown in report.md (grid scenarios have 100,000s)
@@ -41,31 +42,52 @@ def new_folder_name(scenario_name: str, results_root: Path) -> Path:
 
 
 def write_results(result, folder=None, results_root="results", report_started: float | None = None) -> Path:
+    from .html_report import html_report
+    from .provenance import collect, write_manifest
+
     started = report_started or time.perf_counter()
     target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
-    if target.exists():
-        raise ResultsFolderExists(f"{target} exists already; results folders are never overwritten")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.parent / f".{target.name}.partial-{os.getpid()}"
-    try:
-        partial.mkdir()
+    with atomic_folder(target) as partial:
         for name in TABLE_FILES:
             getattr(result, name).to_csv(partial / f"{name}.csv", index=False)
         for name, table in result.family_tables.items():
             table.to_csv(partial / f"{name}.csv", index=False)
         write_scenario(result.scenario, partial)
         (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
+        provenance = collect(result)
+        (partial / "report.html").write_text(html_report(result, provenance), encoding="utf-8")
         summary = result.summary()
         summary["timings_s"] = {**summary["timings_s"], "report": time.perf_counter() - started}
-        summary["written"] = datetime.now().isoformat(timespec="seconds")
-        (partial / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+        write_summary(summary, partial)
+        write_manifest(partial, provenance, summary["timings_s"])
+    return target
+
+
+@contextmanager
+def atomic_folder(target: Path):
+    """Yield a hidden temporary folder beside ``target``, renamed to it when the block completes.
+
+    The folder appears whole or not at all: on any failure or interruption the temporary folder
+    is removed. An existing ``target`` is never overwritten (ResultsFolderExists).
+    """
+    if target.exists():
+        raise ResultsFolderExists(f"{target} exists already; results folders are never overwritten")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f".{target.name}.partial-{os.getpid()}"
+    try:
+        partial.mkdir()
+        yield partial
         if target.exists():
             raise ResultsFolderExists(f"{target} appeared while writing; results folders are never overwritten")
         partial.rename(target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return target
+
+
+def write_summary(summary: dict, folder: Path) -> None:
+    summary["written"] = datetime.now().isoformat(timespec="seconds")
+    (folder / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
 
 
 def write_scenario(scenario, folder: Path) -> None:
@@ -76,6 +98,11 @@ def write_scenario(scenario, folder: Path) -> None:
     for table in TABLES:
         scenario.table(table).reset_index().to_csv(tables / f"{table}.csv", index=False)
         data[table] = f"scenario/{table}.csv"
+    for table, section, field in section_tables(data):
+        if section[field]:
+            name = table.replace(".", "_")
+            pd.DataFrame(section[field]).to_csv(tables / f"{name}.csv", index=False)
+            section[field] = f"scenario/{name}.csv"
     header = "# The resolved scenario of this run; `optimizer run <this folder>/scenario.yaml` repeats it.\n"
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     (folder / "scenario.yaml").write_text(header + text, encoding="utf-8")
@@ -117,16 +144,24 @@ def price_in_words(row: pd.Series) -> str:
 
 
 def _amount(value: float) -> str:
-    """1,500 / 36.4 million / 12.3 billion: readable at any size."""
+    """0.0312 / 1,500 / 36.4 million / 12.3 billion: readable at any size."""
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if value >= size:
             return f"{value / size:,.1f} {word}"
-    return _fmt(value, 0)
+    return _fmt(value, 0) if value >= 100 or value == 0 else f"{value:.3g}"
+
+
+def _mip_lines(result) -> list[str]:
+    """The best bound and gap of a mixed-integer run."""
+    s = result.solution
+    if not result.model.is_mip or s.best_bound is None:
+        return []
+    return [f"- Best bound: {_fmt(s.best_bound)}, relative gap {_fmt(100 * s.gap, 4) if s.gap is not None else '–'}%"]
 
 
 def markdown_report(result) -> str:
     s = result.scenario
-    criterion = CRITERIA[result.model.objective]
+    criterion = result.model.criterion
     lines = [f"# Site allocation: {s.name}", ""]
     if s.description:
         lines += [s.description.strip(), ""]
@@ -136,6 +171,7 @@ def markdown_report(result) -> str:
         f" = {_fmt(result.objective)} {criterion.unit}",
         f"- Solver: {result.solution.solver} {result.solution.solver_version}, "
         f"{result.solution.seconds:.2f} s",
+        *_mip_lines(result),
         "",
     ]
     if result.warnings:
@@ -158,6 +194,9 @@ def markdown_report(result) -> str:
     lines.append(f"| jobs (persons) | {_fmt(k['jobs'], 0)} | | |")
     lines.append(f"| energy (tce/yr) | {_fmt(k['energy_tce'], 0)} | | |")
     lines.append(f"| pollutant (t/yr) | {_fmt(k['pollutant_t'], 1)} | | |")
+    for name in s.indicators:
+        indicator = result.model.criteria[name]
+        lines.append(f"| {indicator.label} ({indicator.unit}) | {_fmt(k[name])} | | |")
     lines.append("")
 
     zones = result.by_zone.copy()
@@ -169,6 +208,12 @@ def markdown_report(result) -> str:
 
     binding = result.constraints[result.constraints["binding"]]
     lines += ["## Binding limits and their shadow prices", ""]
+    if result.model.is_mip and result.solution.dual_basis:
+        lines += [
+            f"Shadow prices of this mixed-integer run come from the {result.solution.dual_basis} at their "
+            "solution values: they price a small change in a limit with the discrete choices held as they are.",
+            "",
+        ]
     if binding.empty:
         lines += ["No limit binds.", ""]
     for _, row in binding.sort_values("family", kind="stable").head(REPORT_ROWS).iterrows():

@@ -16,20 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .criteria import CRITERIA
+from .criteria import TOTAL_COLUMNS
 from .model import Model
 from .scenario import Scenario
 from .solve import Solution
 
 YUAN_PER_100M = 1e8
-COLUMNS = {  # criterion -> column name of its total in result tables
-    "land": "land_km2",
-    "output": "output_100m_yuan",
-    "carbon": "carbon_t",
-    "energy": "energy_tce",
-    "jobs": "jobs",
-    "pollutant": "pollutant_t",
-}
+COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result tables
+ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
 
@@ -47,6 +41,8 @@ class Result:
     solution: Solution = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # shown in the summary and every report
+    provenance: dict = field(default_factory=dict)  # extra facts for manifest.json: started, rerun_of
+    method_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # e.g. a multi-criteria method's payoff table
 
     # ---- status
 
@@ -88,11 +84,12 @@ class Result:
 
     @cached_property
     def allocation(self) -> pd.DataFrame:
-        """One row per (unit, industry) land variable x[u,k] that receives land."""
-        land = self.contributions[self.contributions["kind"] == "land"]
+        """One row per (unit, industry) that receives land: x[u,k] plus any park land y[p,k] in u."""
+        land = self.contributions[self.contributions["kind"].isin(ALLOCATION_KINDS)]
         names = self.scenario.table("units")["name"]
         industry_names = self.scenario.table("industries")["name"]
-        table = land[["unit", "zone", "industry", "category", *COLUMNS.values()]].copy()
+        place = ["unit", "zone", "industry", "category"]
+        table = land.groupby(place, sort=False, as_index=False)[list(COLUMNS.values())].sum()
         table.insert(1, "unit_name", names.reindex(table["unit"]).to_numpy())
         table.insert(4, "industry_name", industry_names.reindex(table["industry"]).to_numpy())
         return table.reset_index(drop=True)
@@ -127,7 +124,7 @@ class Result:
     @cached_property
     def constraints(self) -> pd.DataFrame:
         """Every constraint: rhs, activity, slack, shadow price (gain per unit relaxed), binding."""
-        criterion = CRITERIA[self.model.objective]
+        criterion = self.model.criterion
         constraints = self.model.constraints
         senses = [c.sense for c in constraints]
         sense = np.array(senses, dtype=object)
@@ -172,13 +169,15 @@ class Result:
             "output_per_t_co2_yuan": (totals["output_100m_yuan"] * YUAN_PER_100M / totals["carbon_t"])
             if totals["carbon_t"]
             else None,
+            **{name: float(self.model.criterion_vector(name) @ self.values) for name in self.scenario.indicators},
         }
 
     @cached_property
     def family_tables(self) -> dict[str, pd.DataFrame]:
         """Tables that rule families report (a family's optional ``tables(result)`` hook).
 
-        Each is written as ``<name>.csv`` in the results folder and shown in the report.
+        Each is written as ``<name>.csv`` in the results folder and shown in the report, after
+        them the tables of the method that produced the result (``method_tables``).
         """
         from .rules import RULE_FAMILIES
 
@@ -186,12 +185,12 @@ class Result:
         for family in RULE_FAMILIES:
             if hasattr(family, "tables") and self.has_solution:
                 tables.update(family.tables(self))
-        return tables
+        return {**tables, **self.method_tables}
 
     # ---- summary and saving
 
     def summary(self) -> dict:
-        criterion = CRITERIA[self.model.objective]
+        criterion = self.model.criterion
         s = self.solution
         return {
             "scenario": self.scenario.name,
@@ -206,6 +205,7 @@ class Result:
                 "gap": s.gap,
             },
             "kpis": self.kpis,
+            "shadow_price_basis": s.dual_basis or None,
             "warnings": list(self.warnings),
             "solver": {"name": s.solver, "version": s.solver_version, "options": s.options, "seconds": s.seconds},
             "size": {
@@ -235,6 +235,12 @@ class Result:
             f"Result({self.scenario.name!r}: {self.status}, output {k['output_100m_yuan']:,.1f} (100m yuan), "
             f"{carbon}, land {k['land_km2']:.1f} of {k['land_available_km2']:.1f} km2)"
         )
+
+
+    def _repr_html_(self) -> str:
+        from .html_report import result_html
+
+        return result_html(self)
 
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import itertools
 import math
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -30,16 +31,20 @@ import yaml
 from pydantic_core import PydanticUseDefault
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PrivateAttr,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
-from .criteria import CRITERIA
+from .criteria import CRITERIA, SENSES, criteria_of
 from .errors import ScenarioError
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
@@ -49,6 +54,7 @@ Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 TABLES = ("zones", "units", "industries")
 INTENSITY_PREFIX = "land_intensity_"  # units: land_intensity_<category> columns
+SECTION_TABLES = ("projects.table", "projects.sites")  # optional tables inside a settings section
 DEFAULT_SCENARIO = "chongqing.yaml"
 
 
@@ -71,34 +77,51 @@ def default_scenario_path() -> Path:
 class Row(BaseModel):
     """A table row: named columns only, plus free-text ``source*`` / ``note*`` columns.
 
-    A row type may also accept numeric columns named by a prefix (``NUMBER_PREFIXES``, e.g. a
-    unit's ``land_intensity_<category>``); their values become floats, a blank cell is dropped,
-    and the scenario checks the rest (``_check_unit_intensities``).
+    The industries table also takes the columns that the scenario's ``indicators`` declare
+    (passed in the validation context as ``indicator_columns``); their values are numbers. The
+    units and industries tables take the columns its ``resources`` declare (context
+    ``resource_columns``: table -> columns), numbers ≥ 0 or blank, read in ``_validate_row``.
+    A row type may also take numeric columns named by a prefix (``NUMBER_PREFIXES``: a unit's
+    ``land_intensity_<category>``); their values become floats, a blank cell is dropped, and the
+    scenario checks the rest (``_check_unit_intensities``).
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")
+    takes_indicators: ClassVar[bool] = False
     NUMBER_PREFIXES: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="before")
     @classmethod
-    def _known_columns(cls, data):
-        if not isinstance(data, dict):
-            return data  # a validated row
+    def _known_columns(cls, data, info: ValidationInfo):
+        # Checked on the raw row (a validated row passes as it is): unknown columns are errors.
+        if not isinstance(data, Mapping):
+            return data
+        indicators = _indicator_columns(cls, info)
+        declared = indicators | _resource_columns(cls, info)
         data = dict(data)
         for key, value in list(data.items()):
             if key in cls.model_fields or not isinstance(key, str) or key.startswith(("source", "note")):
                 continue
-            if not key.startswith(cls.NUMBER_PREFIXES):
+            if key in indicators:
+                data[key] = _indicator_value(key, value)
+            elif key in declared:
+                continue
+            elif key.startswith(cls.NUMBER_PREFIXES):
+                if value is None or (isinstance(value, str) and not value.strip()) or value != value:
+                    del data[key]  # blank (or NaN from a DataFrame): not given
+                elif isinstance(value, str):
+                    try:
+                        data[key] = float(value)
+                    except ValueError:
+                        pass  # kept as text; reported with its row by the scenario's checks
+            else:
                 prefixes = "".join(f", any {prefix}* column" for prefix in cls.NUMBER_PREFIXES)
                 valid = ", ".join(cls.model_fields) + prefixes + ", or any source*/note* column"
+                if cls.takes_indicators:
+                    valid += ", or a column declared under `indicators`"
+                if cls is not Zone:
+                    valid += ", or a column declared under `resources`"
                 raise ValueError(f"unknown column '{key}' (valid columns: {valid})")
-            if value is None or (isinstance(value, str) and not value.strip()) or value != value:
-                del data[key]  # blank (or NaN from a DataFrame): not given
-            elif isinstance(value, str):
-                try:
-                    data[key] = float(value)
-                except ValueError:
-                    pass  # kept as text; reported with its row by the scenario's checks
         return data
 
     @field_validator("*", mode="before")
@@ -135,6 +158,8 @@ class Unit(Row):
 
 
 class Industry(Row):
+    takes_indicators: ClassVar[bool] = True
+
     id: Id
     name: str = ""
     name_zh: str = ""
@@ -154,7 +179,88 @@ class Industry(Row):
         return self
 
 
-ROW_MODELS: dict[str, type[Row]] = {"zones": Zone, "units": Unit, "industries": Industry}
+def _split_ids(value):
+    return tuple(part.strip() for part in value.split(";") if part.strip()) if isinstance(value, str) else value
+
+
+# Several ids in one CSV cell, separated by ";" (written back the same way).
+IdList = Annotated[tuple[Id, ...], BeforeValidator(_split_ids), PlainSerializer(lambda ids: ";".join(ids))]
+
+
+class Project(Row):
+    """One discrete transfer project (see ``optimizer.rules.projects``): placed in one unit or none."""
+
+    id: Id
+    name: str = ""
+    name_zh: str = ""
+    industry: Id
+    land_km2: NonNegative
+    investment_100m_yuan: NonNegative
+    output_100m_yuan: NonNegative
+    carbon_t: NonNegative
+    # Blank: the industry's per-km² coefficient × the land at the site (at land intensity 1).
+    energy_tce: NonNegative | None = None
+    jobs: NonNegative | None = None
+    pollutant_t: NonNegative | None = None
+    mandatory: bool = False
+    allowed_units: IdList = ()  # unit or zone ids; blank: every unit
+    forbidden_units: IdList = ()
+    exclusive_groups: IdList = ()  # at most one project of each group is placed
+    requires: IdList = ()  # placed only if all of these are placed
+    same_unit_as: Id | None = None
+    same_zone_as: Id | None = None
+
+
+class ProjectSite(Row):
+    """Values of one project in one unit that differ from the project's own (blank: unchanged)."""
+
+    project: Id
+    unit: Id
+    land_km2: NonNegative | None = None
+    investment_100m_yuan: NonNegative | None = None
+    output_100m_yuan: NonNegative | None = None
+    carbon_t: NonNegative | None = None
+    energy_tce: NonNegative | None = None
+    jobs: NonNegative | None = None
+    pollutant_t: NonNegative | None = None
+
+
+ROW_MODELS: dict[str, type[Row]] = {
+    "zones": Zone,
+    "units": Unit,
+    "industries": Industry,
+    "projects.table": Project,
+    "projects.sites": ProjectSite,
+}
+
+
+def _indicator_columns(row_model: type[Row], info: ValidationInfo) -> set[str]:
+    if not row_model.takes_indicators or not info.context:
+        return set()
+    return set(info.context.get("indicator_columns", ()))
+
+
+def _indicator_value(column: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise ValueError(f"indicator column '{column}' needs a finite number in every row (got {value!r})")
+    return number
+
+
+def _resource_columns(row_model: type[Row], info: ValidationInfo) -> set[str]:
+    table = next(name for name, model in ROW_MODELS.items() if model is row_model)
+    return set((info.context or {}).get("resource_columns", {}).get(table, ()))
+
+
+def _declared_indicator_columns(data: dict) -> set[str]:
+    """The columns a raw scenario's ``indicators`` section names (leniently: it is validated later)."""
+    indicators = data.get("indicators")
+    if not isinstance(indicators, Mapping):
+        return set()
+    return {spec["column"] for spec in indicators.values() if isinstance(spec, Mapping) and isinstance(spec.get("column"), str)}
 
 
 # --------------------------------------------------------------------------- settings
@@ -189,6 +295,236 @@ class CarbonBudget(Settings):
     by_zone_mt: dict[Id, NonNegative] = {}
 
 
+# --------------------------------------------------------------------------- policy instruments
+# The rule families beyond zoning and the carbon budget, one section each (the family's module in
+# optimizer/rules/ has the mathematics). Every section is off unless the scenario fills it in;
+# names are checked against the tables in _check_policy_instruments.
+
+Ids = Annotated[tuple[Id, ...], Field(min_length=1)]
+
+
+class IndustryChain(Settings):
+    """Industry-chain docking: supporting land ≥ ratio × leading land (``rules.industry_chains``)."""
+
+    leading: Ids
+    supporting: Ids
+    ratio: NonNegative
+    within: Literal["zone", "city"] | dict[Id, Ids] = "zone"  # or named clusters of units
+
+
+class Park(Settings):
+    """A low-carbon industrial park inside a unit (``rules.parks``)."""
+
+    unit: Id
+    name: str = ""
+    land_km2: NonNegative
+    admits: Ids  # industries
+    max_carbon_intensity_t_per_10k_yuan: NonNegative | None = None  # the park's average
+
+
+class Parks(Settings):
+    sites: dict[Id, Park] = {}
+    only_in_parks: tuple[Id, ...] = ()  # industries that may locate only inside parks
+
+
+class EnergyCaps(Settings):
+    total_mtce: NonNegative | None = None  # Mt of standard coal equivalent per year
+    intensity_tce_per_10k_yuan: NonNegative | None = None  # per 10,000 yuan of output
+
+
+class EnergyControl(EnergyCaps):
+    """Dual control of energy: total and intensity, city-wide and per zone (``rules.energy``)."""
+
+    by_zone: dict[Id, EnergyCaps] = {}
+
+
+class CapacityReplacement(Settings):
+    """New "two high" land needs retired existing capacity (``rules.capacity_replacement``)."""
+
+    industries: tuple[Id, ...] = ()  # the "two high" industries
+    ratio: NonNegative = 1.0  # km² retired per km² of new two-high land
+    within: Literal["city", "zone"] = "city"
+    existing_km2: dict[Id, dict[Id, NonNegative]] = {}  # unit -> industry -> km²
+    # Per criterion, existing capacity's effect per km² as a multiple of new capacity's (default 1).
+    existing_multipliers: dict[Literal["output", "carbon", "energy", "jobs", "pollutant"], NonNegative] = {}
+
+
+class RegionalBalance(Settings):
+    """Each zone's (unit's) development within a tolerance of the city-wide value (``rules.balance``)."""
+
+    tolerance: NonNegative | None = None  # relative to the city-wide value; None: off
+    measure: Literal["land_share", "output_per_resident"] = "land_share"
+    level: Literal["zone", "unit"] = "zone"
+    members: tuple[Id, ...] | None = None  # None: every zone (unit) where some industry is admitted
+
+
+class ChargeTier(Settings):
+    up_to: Annotated[float, Field(gt=1, allow_inf_nan=False)] | None = None  # × the standard; None: no end
+    multiple: Positive = 1.0  # of the base charge
+
+
+class PollutionCharges(Settings):
+    """Emissions above a zone's standard are charged, in escalating tiers (``rules.pollution_charges``)."""
+
+    standards_t: dict[Id, NonNegative] = {}  # zone -> pollutant standard, t per year
+    base_charge_yuan_per_t: Positive | None = None
+    tiers: Annotated[tuple[ChargeTier, ...], Field(min_length=1)] = (ChargeTier(),)
+
+    @model_validator(mode="after")
+    def _tiers_convex(self):
+        if self.standards_t and self.base_charge_yuan_per_t is None:
+            raise ValueError("base_charge_yuan_per_t is required when standards_t is given")
+        ends = [tier.up_to for tier in self.tiers]
+        if None in ends[:-1]:
+            raise ValueError("only the last tier may leave out up_to (it then has no end)")
+        if any(b <= a for a, b in zip(ends[:-1], ends[1:]) if b is not None):
+            raise ValueError(f"tier ends up_to must increase (got {ends})")
+        multiples = [tier.multiple for tier in self.tiers]
+        if any(b < a for a, b in zip(multiples, multiples[1:])):
+            raise ValueError(f"tier multiples must not decrease, so that the charge is convex (got {multiples})")
+        return self
+
+
+class SharedIndustry(Settings):
+    source: str = ""  # the region the industry is transferred from
+    output_share: Share  # share of its output credited to that region
+
+
+class IndicatorSharing(Settings):
+    """Output credited back to source regions (``rules.indicator_sharing``)."""
+
+    industries: dict[Id, SharedIndustry] = {}
+    maximise_host_output: bool = False  # objective: output credited to the host city
+
+
+class Resource(Settings):
+    """A capacity besides land that industries use per km² (``rules.resources``)."""
+
+    measured_in: str  # e.g. "10k m3 per year", "persons"
+    capacity_column: Id  # units table: capacity per unit (blank: no limit)
+    use_column: Id  # industries table: use per km² at land intensity 1 (blank: none)
+    name: str = ""
+    total: NonNegative | None = None  # city-wide capacity
+
+
+def declared_columns(resources: Any) -> dict[str, set[str]]:
+    """The numeric columns a scenario's ``resources`` section adds to the units and industries tables."""
+    columns: dict[str, set[str]] = {"units": set(), "industries": set()}
+    for resource in (resources or {}).values() if isinstance(resources, Mapping) else ():
+        spec = resource.model_dump() if isinstance(resource, BaseModel) else resource
+        if isinstance(spec, Mapping):
+            for table, key in (("units", "capacity_column"), ("industries", "use_column")):
+                if isinstance(spec.get(key), str):
+                    columns[table].add(spec[key])
+    return columns
+
+
+class Indicator(Settings):
+    """A scenario's own criterion: an extra industries column, per km² at land intensity 1."""
+
+    column: str
+    sense: Literal[SENSES]  # type: ignore[valid-type]
+    unit: str = ""
+    label: str = ""
+
+
+class Tolerance(Settings):
+    """How far a lexicographic step may give up an earlier optimum: a fraction of it, or an amount."""
+
+    relative: NonNegative | None = None
+    absolute: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.relative is None) == (self.absolute is None):
+            raise ValueError("give exactly one of relative (a fraction of the optimum) or absolute (in its units)")
+        return self
+
+
+METHOD_FIELDS = {"weighted": {"weights"}, "lexicographic": {"order", "tolerance"}, "epsilon": {"optimize", "bounds"}}
+
+
+class MultiCriteria(Settings):
+    """``objective: {method: ...}``: several criteria at once (see ``optimizer.multicriteria``).
+
+    - weighted: minimise Σ w_c · (total_c − ideal_c) / (nadir_c − ideal_c), ideal and nadir
+      from the payoff table;
+    - lexicographic: optimise ``order`` in turn, each later one keeping the earlier ones
+      within their ``tolerance`` of their optima;
+    - epsilon: optimise ``optimize`` with the others bounded (``bounds``, in their units; at
+      most for a criterion to minimise, at least for one to maximise).
+    """
+
+    method: Literal[tuple(METHOD_FIELDS)]  # type: ignore[valid-type]
+    weights: dict[Id, NonNegative] = {}
+    order: tuple[Id, ...] = ()
+    tolerance: dict[Id, Tolerance] = {}
+    optimize: Id | None = None
+    bounds: dict[Id, Annotated[float, Field(allow_inf_nan=False)]] = {}
+
+    @model_validator(mode="after")
+    def _fields_match_method(self):
+        stray = {name for name in set().union(*METHOD_FIELDS.values()) - METHOD_FIELDS[self.method] if getattr(self, name)}
+        if stray:
+            raise ValueError(
+                f"{', '.join(sorted(stray))} does not apply to method {self.method} "
+                f"(it takes {', '.join(sorted(METHOD_FIELDS[self.method]))})"
+            )
+        if self.method == "weighted" and not any(weight > 0 for weight in self.weights.values()):
+            raise ValueError("method weighted needs weights with at least one above 0")
+        if self.method == "lexicographic":
+            if not self.order:
+                raise ValueError("method lexicographic needs an order of criteria")
+            if len(set(self.order)) < len(self.order):
+                raise ValueError("a criterion appears twice in order")
+            late = set(self.tolerance) - set(self.order[:-1])
+            if late:
+                raise ValueError(
+                    f"tolerance applies to the criteria before the last in order, not {', '.join(sorted(late))}"
+                )
+        if self.method == "epsilon":
+            if self.optimize is None or not self.bounds:
+                raise ValueError("method epsilon needs optimize (a criterion) and bounds on others")
+            if self.optimize in self.bounds:
+                raise ValueError(f"the optimised criterion {self.optimize} cannot also be bounded")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _only_what_the_method_takes(self, handler):
+        return {key: value for key, value in handler(self).items() if key == "method" or key in METHOD_FIELDS[self.method]}
+
+    @property
+    def criteria(self) -> list[str]:
+        """The criteria the method involves, the first being the one it starts from."""
+        if self.method == "weighted":
+            return [name for name, weight in self.weights.items() if weight > 0]
+        if self.method == "lexicographic":
+            return list(self.order)
+        return [self.optimize, *self.bounds]
+
+    def __str__(self) -> str:
+        if self.method == "weighted":
+            return "weighted(" + ", ".join(f"{c} {w:g}" for c, w in self.weights.items()) + ")"
+        if self.method == "lexicographic":
+            return "lexicographic(" + " > ".join(self.order) + ")"
+        return f"epsilon({self.optimize}; " + ", ".join(f"{c} {b:g}" for c, b in self.bounds.items()) + ")"
+
+
+Count = Annotated[int, Field(ge=0)]
+
+
+class ProjectSettings(Settings):
+    """Discrete transfer projects and the rules on them (see ``optimizer.rules.projects``)."""
+
+    table: Annotated[tuple[Project, ...], Field(min_length=1)]
+    sites: tuple[ProjectSite, ...] = ()
+    land_allocation: bool = True  # false: site the projects alone, no continuous x[u,k]
+    investment_budget_100m_yuan: NonNegative | None = None
+    max_per_unit: Count | None = None  # every unit
+    count_max: dict[Id, Count] = {}  # by unit or zone id
+    count_min: dict[Id, Count] = {}
+
+
 class SolverSettings(Settings):
     name: str = "highs"
     time_limit_s: Positive | None = None
@@ -197,6 +533,17 @@ class SolverSettings(Settings):
     msg: bool = False
     options: dict[str, Any] = {}
     reduce: bool = True  # exact reductions (merge interchangeable units) before solving
+
+
+class ReportSettings(Settings):
+    """How reports draw the scenario (see ``optimizer.charts``).
+
+    ``rings`` lays out the Concentric Circle diagram from the centre outward, one list of zones
+    per ring; zones sharing a ring are drawn as arcs on its east side, the first at the top.
+    Zones not listed get a ring each, outside the listed ones, in table order.
+    """
+
+    rings: tuple[tuple[Id, ...], ...] = ()
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -212,12 +559,43 @@ class Scenario(Settings):
     industries: tuple[Industry, ...]
     zoning: dict[Id, ZoneRule]
     carbon_budget: CarbonBudget = CarbonBudget()
-    objective: Literal[tuple(CRITERIA)] = "output"  # type: ignore[valid-type]
+    indicators: dict[Id, Indicator] = {}
+    objective: Id | MultiCriteria = "output"  # a criterion name, or a multi-criteria method
     solver: SolverSettings = SolverSettings()
+    industry_chains: dict[Id, IndustryChain] = {}
+    parks: Parks = Parks()
+    energy: EnergyControl = EnergyControl()
+    capacity_replacement: CapacityReplacement = CapacityReplacement()
+    balance: RegionalBalance = RegionalBalance()
+    pollution_charges: PollutionCharges = PollutionCharges()
+    indicator_sharing: IndicatorSharing = IndicatorSharing()
+    resources: dict[Id, Resource] = {}
+    report: ReportSettings = ReportSettings()
+    projects: ProjectSettings | None = None
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
     _tables: dict[str, pd.DataFrame] = PrivateAttr(default_factory=dict)  # built once: rows are frozen
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective_method(cls, value):
+        # Validated here, not by the union, so that an error names the method's own field.
+        if isinstance(value, Mapping):
+            try:
+                return MultiCriteria.model_validate(value)
+            except ValidationError as error:
+                detail = error.errors()[0]
+                field = ".".join(("objective", *(str(part) for part in detail["loc"])))
+                valid = ", ".join(METHOD_FIELDS) if detail["loc"] == ("method",) else None
+                raise ScenarioError(_pydantic_problem(detail), field=field, valid=valid) from None
+        if not isinstance(value, (str, MultiCriteria)):
+            raise ScenarioError(
+                f"objective must be a criterion name or a method (got {value!r})",
+                field="objective",
+                valid="e.g. `objective: output` or `objective: {method: weighted, weights: {output: 1, carbon: 1}}`",
+            )
+        return value
 
     @model_validator(mode="after")
     def _references_resolve(self):
@@ -233,6 +611,11 @@ class Scenario(Settings):
         if name not in self._tables:
             self._tables[name] = _frame(getattr(self, name))
         return self._tables[name].copy()
+
+    @property
+    def objective_criteria(self) -> list[str]:
+        """The criteria the objective involves: one, or those of its multi-criteria method."""
+        return [self.objective] if isinstance(self.objective, str) else self.objective.criteria
 
     @property
     def categories(self) -> list[str]:
@@ -265,8 +648,12 @@ class Scenario(Settings):
                     file="with_changes()",
                     valid=", ".join(type(self).model_fields),
                 )
+            if isinstance(value, Mapping) and any(table.startswith(f"{key}.") for table in SECTION_TABLES):
+                value = _changed_section_tables(key, data.get(key) or {}, value)
             if key in TABLES:
                 data[key] = _changed_table(key, data[key], value)
+            elif key == "objective" and _switches_method(data[key], value):
+                data[key] = dict(value)
             elif isinstance(value, BaseModel):
                 data[key] = value.model_dump()
             elif isinstance(value, Mapping) and isinstance(data.get(key), dict):
@@ -285,8 +672,15 @@ class Scenario(Settings):
             f"Scenario({self.name!r}: {len(self.units)} units in {len(self.zones)} zones, "
             f"{len(self.industries)} industries, carbon budget "
             f"{'none' if budget is None else f'{budget:g} Mt'}, objective {self.objective}, "
-            f"solver {self.solver.name})"
+            f"solver {self.solver.name}"
+            + (f", {len(self.projects.table)} projects" if self.projects is not None else "")
+            + ")"
         )
+
+    def _repr_html_(self) -> str:
+        from .html_report import scenario_html
+
+        return scenario_html(self)
 
 
 def _frame(rows: tuple[Row, ...]) -> pd.DataFrame:
@@ -298,6 +692,12 @@ def _frame(rows: tuple[Row, ...]) -> pd.DataFrame:
     return pd.DataFrame(columns).set_index("id")
 
 
+def _switches_method(old: Any, new: Any) -> bool:
+    """Settings of another objective method replace the old method's instead of merging into them."""
+    old_method = old.get("method") if isinstance(old, Mapping) else None
+    return isinstance(new, Mapping) and "method" in new and new["method"] != old_method
+
+
 def _changed_table(name: str, rows: list[dict], change: Any) -> list[dict]:
     if isinstance(change, pd.DataFrame):
         frame = change.reset_index() if change.index.name == "id" else change
@@ -307,7 +707,24 @@ def _changed_table(name: str, rows: list[dict], change: Any) -> list[dict]:
     return [row.model_dump() if isinstance(row, BaseModel) else dict(row) for row in change]
 
 
+def _changed_section_tables(section: str, current: dict, change: Mapping) -> dict:
+    """A section's change with its tables (e.g. ``projects.table``) changed as tables are."""
+    return {
+        field: _changed_table(f"{section}.{field}", current.get(field) or [], value)
+        if f"{section}.{field}" in SECTION_TABLES
+        else value
+        for field, value in change.items()
+    }
+
+
 def _updated_rows(rows: list[dict], update: Mapping, table: str, file: str) -> list[dict]:
+    if not all("id" in row for row in rows):
+        raise ScenarioError(
+            f"the rows of {table} have no id to update them by",
+            file=file,
+            field=f"{table}.update",
+            valid="replace the whole table (a CSV path, a list of rows or a DataFrame)",
+        )
     by_id = {row["id"]: dict(row) for row in rows}
     for row_id, fields in update.items():
         if row_id not in by_id:
@@ -348,6 +765,7 @@ def _check_references(s: Scenario) -> None:
                 row=index,
                 valid=_listing(zones),
             )
+    _check_unit_intensities(s, categories)
     missing = zones - set(s.zoning)
     if missing:
         raise ScenarioError(
@@ -365,12 +783,191 @@ def _check_references(s: Scenario) -> None:
                         field=f"zoning.{zone}.{part}",
                         valid=_listing(categories),
                     )
-    _check_unit_intensities(s, categories)
     for zone in s.carbon_budget.by_zone_mt:
         if zone not in zones:
             raise ScenarioError(
                 f"unknown zone '{zone}'", field=f"carbon_budget.by_zone_mt.{zone}", valid=_listing(zones)
             )
+    drawn = [zone for ring in s.report.rings for zone in ring]
+    for zone in drawn:
+        if zone not in zones or drawn.count(zone) > 1:
+            problem = "unknown zone" if zone not in zones else "zone drawn in more than one ring"
+            raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=_listing(zones))
+    _check_criteria(s)
+    _check_policy_instruments(s)
+    if s.projects is not None:
+        _check_projects(s, s.projects)
+
+
+def _check_criteria(s: Scenario) -> None:
+    """Indicators name new criteria and existing columns; the objective names known criteria."""
+    reserved = set(CRITERIA) | {"name", "kind", "unit", "zone", "industry", "category", "lower", "upper", "integer",
+                                "penalty", "weighted"}
+    columns = set(s.table("industries").columns) - {"name", "name_zh", "category", "min_km2", "max_km2"}
+    for name, indicator in s.indicators.items():
+        if name in reserved:
+            raise ScenarioError(
+                f"indicator name '{name}' is taken (built-in criteria: {', '.join(CRITERIA)})", field=f"indicators.{name}"
+            )
+        if indicator.column not in columns or indicator.column.startswith(("source", "note")):
+            numeric = sorted(c for c in columns if not c.startswith(("source", "note")))
+            raise ScenarioError(
+                f"the industries table has no numeric column '{indicator.column}'",
+                field=f"indicators.{name}.column",
+                valid=_listing(numeric),
+            )
+    criteria = criteria_of(s)
+    objective = s.objective
+    named = {"objective": [objective]} if isinstance(objective, str) else {
+        "objective.weights": list(objective.weights),
+        "objective.order": list(objective.order),
+        "objective.tolerance": list(objective.tolerance),
+        "objective.optimize": [objective.optimize] if objective.optimize else [],
+        "objective.bounds": list(objective.bounds),
+    }
+    for field, names in named.items():
+        for name in names:
+            if name not in criteria:
+                raise ScenarioError(f"unknown criterion '{name}'", field=field, valid=", ".join(criteria))
+
+
+def _check_projects(s: Scenario, p: ProjectSettings) -> None:
+    """Project ids unique; industries, units, zones and projects named in the section exist."""
+    units = {unit.id for unit in s.units}
+    places = units | {zone.id for zone in s.zones}
+    industries = {industry.id for industry in s.industries}
+    ids: set[str] = set()
+    for index, project in enumerate(p.table):
+        if project.id in ids:
+            raise ScenarioError(f"duplicate id '{project.id}'", field="projects.table.id", row=index)
+        ids.add(project.id)
+    for index, project in enumerate(p.table):
+        checks = [("industry", [project.industry], industries, "industry")]
+        checks += [(column, getattr(project, column), places, "unit or zone") for column in ("allowed_units", "forbidden_units")]
+        checks += [("requires", project.requires, ids, "project")]
+        checks += [(column, [getattr(project, column)], ids, "project") for column in ("same_unit_as", "same_zone_as")]
+        for column, named, known, kind in checks:
+            for name in named:
+                if name is not None and name not in known:
+                    raise ScenarioError(
+                        f"project '{project.id}' names {kind} '{name}', which does not exist",
+                        field=f"projects.table.{column}",
+                        row=index,
+                        valid=_listing(known),
+                    )
+    sites: set[tuple[str, str]] = set()
+    for index, site in enumerate(p.sites):
+        for column, known in (("project", ids), ("unit", units)):
+            if getattr(site, column) not in known:
+                raise ScenarioError(
+                    f"unknown {column} '{getattr(site, column)}'", field=f"projects.sites.{column}", row=index,
+                    valid=_listing(known),
+                )
+        if (site.project, site.unit) in sites:
+            raise ScenarioError(
+                f"a second row for project '{site.project}' in unit '{site.unit}'", field="projects.sites", row=index
+            )
+        sites.add((site.project, site.unit))
+    ambiguous = units & {zone.id for zone in s.zones}
+    for part in ("count_max", "count_min"):
+        for name in getattr(p, part):
+            if name not in places or name in ambiguous:
+                problem = "names both a unit and a zone" if name in ambiguous else "is neither a unit nor a zone"
+                raise ScenarioError(f"'{name}' {problem}", field=f"projects.{part}.{name}", valid=_listing(places - ambiguous))
+
+
+def _known(names, valid, field: str, what: str) -> None:
+    for name in names:
+        if name not in valid:
+            raise ScenarioError(f"unknown {what} '{name}'", field=field, valid=_listing(valid))
+
+
+def _check_policy_instruments(s: Scenario) -> None:
+    """Every name the policy-instrument sections use is defined, and each section is coherent."""
+    zones = {zone.id for zone in s.zones}
+    units = {unit.id: unit for unit in s.units}
+    industries = {industry.id for industry in s.industries}
+    for chain_id, chain in s.industry_chains.items():
+        field = f"industry_chains.{chain_id}"
+        _known(chain.leading, industries, f"{field}.leading", "industry")
+        _known(chain.supporting, industries, f"{field}.supporting", "industry")
+        if set(chain.leading) & set(chain.supporting):
+            raise ScenarioError("an industry cannot be both leading and supporting in one chain", field=field)
+        for cluster, members in (chain.within.items() if isinstance(chain.within, dict) else ()):
+            _known(members, units, f"{field}.within.{cluster}", "unit")
+
+    parks = s.parks
+    in_parks: dict[str, float] = {}
+    for park_id, park in parks.sites.items():
+        _known([park.unit], units, f"parks.sites.{park_id}.unit", "unit")
+        _known(park.admits, industries, f"parks.sites.{park_id}.admits", "industry")
+        in_parks[park.unit] = in_parks.get(park.unit, 0.0) + park.land_km2
+    for unit, land in in_parks.items():
+        if land > units[unit].land_km2 * (1 + 1e-9):
+            raise ScenarioError(
+                f"the parks in unit '{unit}' hold {land:g} km², more than its {units[unit].land_km2:g} km² of land",
+                field="parks.sites",
+                valid="park land within the land_km2 of its unit",
+            )
+    _known(parks.only_in_parks, industries, "parks.only_in_parks", "industry")
+    admitted_in_parks = {industry for park in parks.sites.values() for industry in park.admits}
+    for industry in parks.only_in_parks:
+        if industry not in admitted_in_parks:
+            raise ScenarioError(
+                f"'{industry}' may locate only in parks, but no park admits it",
+                field="parks.only_in_parks",
+                valid="add it to a park's admits, or take it off only_in_parks",
+            )
+
+    _known(s.energy.by_zone, zones, "energy.by_zone", "zone")
+
+    replacement = s.capacity_replacement
+    _known(replacement.industries, industries, "capacity_replacement.industries", "industry")
+    for unit, stock in replacement.existing_km2.items():
+        _known([unit], units, "capacity_replacement.existing_km2", "unit")
+        _known(stock, set(replacement.industries), f"capacity_replacement.existing_km2.{unit}", "two-high industry")
+
+    balance = s.balance
+    if balance.members is not None:
+        _known(balance.members, zones if balance.level == "zone" else units, "balance.members", balance.level)
+    if balance.tolerance is not None and balance.measure == "output_per_resident":
+        for index, unit in enumerate(s.units):
+            if unit.population_10k is None:
+                raise ScenarioError(
+                    "balancing output per resident needs every unit's population",
+                    field="units.population_10k",
+                    row=index,
+                )
+
+    charges = s.pollution_charges
+    _known(charges.standards_t, zones, "pollution_charges.standards_t", "zone")
+    sharing = s.indicator_sharing
+    _known(sharing.industries, industries, "indicator_sharing.industries", "industry")
+    # Both deduct yuan from the objective: it must be output (alone, or optimised under epsilon bounds).
+    optimised = s.objective if isinstance(s.objective, str) else s.objective.optimize
+    for section, on in (("pollution_charges", bool(charges.standards_t)), ("indicator_sharing", sharing.maximise_host_output)):
+        if on and optimised != "output":
+            raise ScenarioError(
+                f"{section} deducts yuan from the objective, but the objective is {s.objective}",
+                field=section,
+                valid="objective: output (or an epsilon method optimising output), or turn the section off",
+            )
+
+    for resource_id, resource in s.resources.items():
+        for table, column in (("units", resource.capacity_column), ("industries", resource.use_column)):
+            values = [row.model_dump().get(column, _ABSENT) for row in getattr(s, table)]
+            field = f"resources.{resource_id}.{'capacity_column' if table == 'units' else 'use_column'}"
+            if all(value is _ABSENT for value in values):
+                raise ScenarioError(f"the {table} table has no column '{column}'", field=field)
+            if not all(value is _ABSENT or value is None or _is_number(value) for value in values):
+                raise ScenarioError(f"the {table} column '{column}' is not numeric", field=field)
+
+
+_ABSENT = object()
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_unit_intensities(s: Scenario, categories: set[str]) -> None:
@@ -408,6 +1005,7 @@ class _Source:
     def __init__(self):
         self.layers: list[tuple[Path, dict[tuple, int]]] = []  # child first
         self.tables: dict[str, tuple[Path | None, int]] = {}  # table -> (file, line of row 0)
+        self.updated: dict[tuple[str, int, str], tuple[Path | None, int | None]] = {}  # (table, row, column) -> YAML
         self.files: dict[str, str] = {}
 
     def locate(self, loc: tuple) -> tuple[Path | None, int | None]:
@@ -425,30 +1023,57 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     data = _read_layers(path.resolve(), source, chain=())
     for table in TABLES:
         data[table] = _load_table(table, data.get(table), source)
+    for table, section, field in section_tables(data):
+        section[field] = _load_table(table, section[field], source)
     scenario = validate_scenario(data, source)
     scenario._files = source.files
     scenario._origin = str(path)
     return scenario
 
 
+def section_tables(data: dict):
+    """(table, the section holding it, its field) for each table inside a section of ``data``."""
+    for table in SECTION_TABLES:
+        section, field = table.split(".")
+        if isinstance(data.get(section), dict) and field in data[section]:
+            yield table, data[section], field
+
+
 def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
     """Validate a plain-dict scenario, turning every failure into one ScenarioError."""
     try:
+        context = {
+            "indicator_columns": _declared_indicator_columns(data),
+            "resource_columns": {
+                table: columns - set(ROW_MODELS[table].model_fields)
+                for table, columns in declared_columns(data.get("resources")).items()
+            },
+        }
         for table in TABLES:
             if isinstance(data.get(table), pd.DataFrame):  # read from CSV: all text
-                data[table] = _validate_columns(table, data[table]) or data[table].to_dict("records")
+                data[table] = _validate_columns(table, data[table], context) or data[table].to_dict("records")
             if table in data and isinstance(data[table], list):
-                data[table] = [_validate_row(table, index, row, sources) for index, row in enumerate(data[table])]
-        return Scenario.model_validate(data)
+                data[table] = [
+                    _validate_row(table, index, row, sources, context) for index, row in enumerate(data[table])
+                ]
+        for table, section, field in section_tables(data):
+            if isinstance(section[field], list):
+                section[field] = [
+                    _validate_row(table, index, row, sources, context) for index, row in enumerate(section[field])
+                ]
+        return Scenario.model_validate(data, context=context)
     except ScenarioError as error:
         raise _placed(error, sources) from None
     except ValidationError as error:
         raise _from_pydantic(error, sources) from None
 
 
-def _validate_row(table: str, index: int, row: Any, sources: _Source | None) -> Row:
+def _validate_row(table: str, index: int, row: Any, sources: _Source | None, context: dict) -> Row:
     try:
-        return ROW_MODELS[table].model_validate(row)
+        numeric = context["resource_columns"].get(table, set())
+        if numeric and isinstance(row, Mapping):
+            row = {**row, **{column: _declared_number(row[column], table, column, index) for column in numeric & row.keys()}}
+        return ROW_MODELS[table].model_validate(row, context=context)
     except ValidationError as error:
         detail = error.errors()[0]
         field = ".".join(str(part) for part in detail["loc"]) or None
@@ -458,14 +1083,32 @@ def _validate_row(table: str, index: int, row: Any, sources: _Source | None) -> 
         ) from None
 
 
-def _validate_columns(table: str, frame: pd.DataFrame) -> list[Row] | None:
+def _declared_number(value: Any, table: str, column: str, index: int) -> float | None:
+    """A value of a declared numeric column: blank means not given, otherwise a number ≥ 0."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (0 <= number < float("inf")) or isinstance(value, bool):
+        raise ScenarioError(
+            f"'{value}' is not a number ≥ 0 (column declared in the scenario's resources)",
+            field=f"{table}.{column}",
+            row=index,
+            valid="a finite number ≥ 0, or blank",
+        )
+    return number
+
+
+def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> list[Row] | None:
     """Validate a CSV table column by column (fast for 50,000 grid cells), or None.
 
     Each declared column goes through pydantic's own validator for the field's type, once per
     column; rows are then assembled without validating again. Anything this path cannot
-    settle alike (a blank required cell, a value pydantic rejects, an unknown column, a row
-    type with validators beyond those of ``Row``) returns None, and the row-by-row validation
-    reports it with the usual message, file and line.
+    settle alike (a blank required cell, a value pydantic rejects, an unknown column, columns
+    declared by indicators or resources, a row type with validators beyond those of ``Row``)
+    returns None, and the row-by-row validation reports it with the usual message, file and line.
     """
     model = ROW_MODELS[table]
     known = model.__pydantic_decorators__
@@ -473,6 +1116,8 @@ def _validate_columns(table: str, frame: pd.DataFrame) -> list[Row] | None:
         set(known.field_validators) != {"_blank_is_missing"}
         or set(known.model_validators) != {"_known_columns"}
         or model.__pydantic_post_init__
+        or context["resource_columns"].get(table)
+        or (model.takes_indicators and context["indicator_columns"])
     ):
         return None
     columns: dict[str, list] = {
@@ -546,15 +1191,20 @@ def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
     if sources is None:
         error.file = "with_changes()"
         return ScenarioError(**_fields(error))
-    table = (error.field or "").split(".")[0]
-    if table in sources.tables and error.row is not None:
+    field = error.field or ""
+    table = next((t for t in (*SECTION_TABLES, *TABLES) if field == t or field.startswith(f"{t}.")), "")
+    column = field[len(table) + 1:]
+    if (table, error.row, column) in sources.updated:  # the bad value came from a YAML `update:`
+        file, error.line = sources.updated[(table, error.row, column)]
+        error.file, error.row = str(file), None
+    elif table in sources.tables and error.row is not None:
         file, first_line = sources.tables[table]
         if file is not None and first_line:
             error.line, error.row = first_line + error.row, None
         elif error.row is not None:
             error.field = f"{error.field} (item {error.row + 1})"
             error.row = None
-            file, error.line = sources.locate((table,))
+            file, error.line = sources.locate(tuple(table.split(".")))
         error.file = str(file) if file else None
     else:
         file, line = sources.locate(tuple((error.field or "").split(".")))
@@ -587,24 +1237,23 @@ def _from_pydantic(error: ValidationError, sources: _Source | None) -> ScenarioE
         for part in loc[:-1]:
             field = parent.model_fields.get(part)
             annotation = getattr(field, "annotation", None)
-            parent = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+            options = (annotation, *typing.get_args(annotation))  # a section may be optional (X | None)
+            parent = next((a for a in options if isinstance(a, type) and issubclass(a, BaseModel)), None)
             if parent is None:
                 break
         if parent is not None:
             valid = ", ".join(parent.model_fields)
-    if detail["type"] == "literal_error":
-        valid = ", ".join(CRITERIA)
     problem = ScenarioError(_pydantic_problem(detail), field=".".join(loc), valid=valid)
     return _placed(problem, sources)
 
 
-def _read_yaml(path: Path, referrer: tuple[Path, str] | None) -> tuple[dict, dict[tuple, int]]:
+def _read_yaml(path: Path, referrer: tuple[Path, str] | None, kind: str = "scenario") -> tuple[dict, dict[tuple, int]]:
     if not path.is_file():
         if referrer:
             raise ScenarioError(
                 f"the file {path} does not exist", file=referrer[0], field=referrer[1], valid="an existing YAML file"
             )
-        raise ScenarioError("the scenario file does not exist", file=path, valid="the path of a YAML scenario")
+        raise ScenarioError(f"the {kind} file does not exist", file=path, valid=f"the path of a YAML {kind} file")
     text = _read_text(path)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -618,7 +1267,7 @@ def _read_yaml(path: Path, referrer: tuple[Path, str] | None) -> tuple[dict, dic
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError("a scenario file must be a YAML mapping (key: value lines)", file=path, line=1)
+        raise ScenarioError(f"a {kind} file must be a YAML mapping (key: value lines)", file=path, line=1)
     return data, _key_lines(node)
 
 
@@ -654,6 +1303,8 @@ def _read_layers(path: Path, source: _Source, chain: tuple[Path, ...]) -> dict:
     for table in TABLES:
         if table in data:
             data[table] = _table_spec(data[table], path, table)
+    for table, section, field in section_tables(data):
+        section[field] = _table_spec(section[field], path, table)
     parent_name = data.pop("extends", None)
     if parent_name is None:
         return data
@@ -691,16 +1342,16 @@ def _table_spec(value: Any, declared_in: Path, table: str) -> dict:
     return spec
 
 
-def _merge_layers(base: dict, child: dict) -> dict:
+def _merge_layers(base: dict, child: dict, prefix: str = "") -> dict:
     merged = dict(base)
     for key, value in child.items():
-        if key in TABLES and key in base:
+        if f"{prefix}{key}" in (*TABLES, *SECTION_TABLES) and key in base:
             if "file" in value or "rows" in value:
                 merged[key] = value  # a new base table drops the parent's updates too
             else:
                 merged[key] = {**base[key], "update": _deep_merge(base[key].get("update", {}), value.get("update", {}))}
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged[key] = _deep_merge(base[key], value)
+            merged[key] = _merge_layers(base[key], value, f"{prefix}{key}.")
         else:
             merged[key] = value
     return merged
@@ -717,6 +1368,7 @@ def _deep_merge(base: dict, change: dict) -> dict:
 
 
 def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | pd.DataFrame:
+    """A table's rows; a main table read whole from CSV stays a DataFrame (validated by column)."""
     if spec is None:
         file, _ = source.locate(())
         raise ScenarioError(
@@ -725,6 +1377,8 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | 
     if "file" in spec:
         path = Path(spec["file"])
         rows = _read_csv(path, table, Path(spec["declared_in"]))
+        if table not in TABLES or spec.get("update"):
+            rows = rows.to_dict("records")
         source.tables[table] = (path, 2)  # row 0 is on line 2, under the header
         source.files[str(path)] = _sha256(path)
     elif "rows" in spec:
@@ -733,15 +1387,20 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | 
             raise ScenarioError("inline rows must be a list of mappings", file=spec["declared_in"], field=table)
         source.tables[table] = (None, 0)
     else:
-        file, line = source.locate((table,))
+        file, line = source.locate(tuple(table.split(".")))
         raise ScenarioError(
             f"the {table} table has updates but no base table", file=file, field=table, line=line,
             valid="add `file:` or `rows:`, or extend a scenario that defines the table",
         )
     if spec.get("update"):
-        file, _ = source.locate((table, "update"))
-        rows = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows
+        file, _ = source.locate((*table.split("."), "update"))
         rows = _updated_rows(rows, spec["update"], table, file=str(file))
+        index = {row.get("id"): position for position, row in enumerate(rows)}
+        for row_id, fields in spec["update"].items():
+            for column in fields:
+                source.updated[(table, index[row_id], column)] = source.locate(
+                    (*table.split("."), "update", str(row_id), column)
+                )
     return rows
 
 

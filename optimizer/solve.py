@@ -22,11 +22,22 @@ directly).
 Duals are normalised to one convention, d(objective)/d(rhs): HiGHS given the arrays and CBC
 report them for the problem as stated, PuLP's HiGHS wrapper for the internal minimisation (sign
 flipped for a maximisation).
+
+Mixed-integer runs (discrete projects). The best bound is the solver's proven bound on the
+objective, in the problem's own sense (HiGHS's ``mip_dual_bound``; CBC's "Lower/Upper bound" log
+line); the gap is |bound − objective| / |objective|. A run stopped at a limit whose gap already
+meets the requested ``mip_gap`` is reported as optimal within that gap (without a requested gap,
+a stopped run stays ``time_limit``). Duals of a MIP come from the LP with every integer variable
+fixed at its solution value (``Solution.dual_basis`` says so): they price a small change in a
+limit with the discrete decisions held as they are. That LP's solution is the one reported: its
+integer decisions are the incumbent's, and its continuous ones are optimal given them.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -59,6 +70,7 @@ class Solution:
     best_bound: float | None = None
     gap: float | None = None
     options: dict = field(default_factory=dict)
+    dual_basis: str = "LP"  # what the duals are duals of; "" when there are none
 
     @property
     def has_solution(self) -> bool:
@@ -73,8 +85,11 @@ def available_solvers() -> list[str]:
     return names
 
 
-def make_solver(settings: SolverSettings) -> tuple[pulp.LpSolver, str, str]:
-    """The PuLP solver object for the settings, its canonical name and version."""
+def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.LpSolver, str, str]:
+    """The PuLP solver object for the settings, its canonical name and version.
+
+    ``log``: a file for CBC's log (read back for the best bound; shown afterwards if ``msg``).
+    """
     import pulp
 
     name = _canonical(settings.name)
@@ -87,6 +102,8 @@ def make_solver(settings: SolverSettings) -> tuple[pulp.LpSolver, str, str]:
     if name == "cbc":
         path = _cbc_binary()
         options = [f"{key} {value}" for key, value in settings.options.items()]
+        if log is not None:
+            common = {**common, "msg": False, "logPath": log}
         solver = pulp.COIN_CMD(path=path, gapRel=settings.mip_gap, threads=settings.threads, options=options, **common)
         return solver, "cbc", f"bundled with PuLP {pulp.__version__}"
     if name in pulp.listSolvers(onlyAvailable=True):
@@ -129,47 +146,114 @@ def solve_model(model: Model, settings: SolverSettings, progress: Progress | Non
 
 
 def _solve(model: Model, settings: SolverSettings, progress: Progress) -> Solution:
-    size = f"{len(model.variables):,} variables × {len(model.constraints):,} constraints"
     if _canonical(settings.name) == "highs":
-        if len(model.variables) == 0:
-            return _solve_empty(model, "highs", _highs_version(), time.perf_counter())
-        return _solve_highs(model, settings, progress, size)
+        return _solve_highs(model, settings, progress)
+    with tempfile.TemporaryDirectory(prefix="optimizer-") as folder:
+        log = os.path.join(folder, "solver.log")
+        solver, name, version = make_solver(settings, log=log)
+        return _solve_pulp(model, settings, solver, name, version, log, progress)
+
+
+def _size(model: Model) -> str:
+    return f"{len(model.variables):,} variables × {len(model.constraints):,} constraints"
+
+
+def _solve_pulp(model: Model, settings: SolverSettings, solver, name, version, log, progress: Progress) -> Solution:
     import pulp
 
-    solver, name, version = make_solver(settings)
     started = time.perf_counter()
     if len(model.variables) == 0:
         return _solve_empty(model, name, version, started)
     problem = model.problem
-    progress.stage(f"solving with {name}: {size}")
+    maximise = model.sense == "max"
+    progress.stage(f"solving with {name}: {_size(model)}")
     try:
         progress.wait(lambda: problem.solve(solver))
     except pulp.PulpSolverError as error:
         return _failed(model, name, version, started, f"the solver failed: {error}")
-    seconds = time.perf_counter() - started
-    status, message, bound, gap = _status(problem, name)
-    maximise = model.sense == "max"
+    text = _read_log(log, echo=settings.msg)
+    status, message, bound, gap = _status(problem, name, maximise, text)
     values = np.array([v.varValue if v.varValue is not None else np.nan for v in model.lp_variables], dtype=float)
-    duals = np.array([_dual(c.pi) for c in problem.constraints()], dtype=float)
-    if name == "highs-pulp" and maximise:
-        duals = -duals
-    return _solution(model, status, values, duals, name, version, seconds, message, bound, gap, _options(settings))
+    duals = _duals(problem, name, maximise)
+    basis = "LP"
+    solved = status in ("optimal", "time_limit") and not np.isnan(values).any()
+    if model.is_mip and solved:
+        values, duals, problem_note = _with_integers_fixed(model, solver, name, values, maximise)
+        basis = "LP with integer decisions fixed" if problem_note is None else ""
+        message = "; ".join(part for part in (message, problem_note) if part)
+    seconds = time.perf_counter() - started
+    details = (name, version, seconds, message, bound, gap, _options(settings), basis)
+    return _finished(model, settings, status, solved, values, duals, *details)
 
 
-def _solution(model: Model, status: str, values, duals, *details) -> Solution:
-    """A Solution with the objective recomputed from the values, and no values where none hold."""
-    if status not in ("optimal", "time_limit"):
+def _finished(model: Model, settings: SolverSettings, status, solved, values, duals, name, version, seconds,
+              message, bound, gap, options, basis) -> Solution:
+    """The Solution as reported: objective from the values, gap and status settled, no values where none hold."""
+    if not solved:
         values[:] = np.nan
         duals[:] = np.nan
-    objective = float(model.objective_vector() @ values) if status in ("optimal", "time_limit") else None
-    solver, version, seconds, message, *rest = details
-    if status == "time_limit" and np.isnan(values).any():
-        status, objective, message = "not_solved", None, message or "stopped at a limit with no solution"
-    return Solution(status, objective, values, duals, solver, version, seconds, message, *rest)
+        basis = ""
+    objective = model.objective_value(values) if solved else None
+    if bound is not None:
+        bound += model.criterion.offset  # the solver's bound leaves out a composite's constant term
+    if model.is_mip and objective is not None and bound is not None:
+        gap = relative_gap(objective, bound)
+    if status == "time_limit" and not solved:
+        status, message, bound, gap = "not_solved", message or "stopped at a limit with no solution", None, None
+    if status == "time_limit" and within_gap(gap, settings.mip_gap):
+        status = "optimal"
+        message = f"stopped at a limit with gap {gap:.3g}, within the requested {settings.mip_gap:g}: optimal within the gap"
+    return Solution(status, objective, values, duals, name, version, seconds, message, bound, gap, options, basis)
 
 
-def highs_lp(model: Model):
-    """The model as a ``highspy.HighsLp``: the arrays of ``model.matrix``, no copy per column."""
+def relative_gap(objective: float, bound: float) -> float:
+    """|bound − objective| / |objective| (0 when both are 0)."""
+    if objective == bound:
+        return 0.0
+    return abs(bound - objective) / abs(objective) if objective else float("inf")
+
+
+def within_gap(gap: float | None, requested: float | None) -> bool:
+    """Whether a stopped run's gap meets the gap the user asked for (never, if none was asked for)."""
+    return gap is not None and requested is not None and gap <= requested
+
+
+def _duals(problem: pulp.LpProblem, solver: str, maximise: bool) -> np.ndarray:
+    duals = np.array([_dual(c.pi) for c in problem.constraints()], dtype=float)
+    return -duals if solver == "highs-pulp" and maximise else duals
+
+
+def _with_integers_fixed(model: Model, solver, name: str, values: np.ndarray, maximise: bool):
+    """Values and duals of the LP with every integer variable fixed at its (rounded) value.
+
+    Returns (values, duals, note): note is None on success; otherwise the MIP's values are kept,
+    the duals are NaN, and the note says why.
+    """
+    import pulp
+
+    fixed = [(index, v, v.lowBound, v.upBound) for index, v in enumerate(model.lp_variables) if v.cat == pulp.LpInteger]
+    try:
+        for index, v, _, _ in fixed:
+            v.cat = pulp.LpContinuous
+            v.lowBound = v.upBound = float(np.round(values[index]))
+        model.problem.solve(solver)
+        if model.problem.sol_status != pulp.LpSolutionOptimal:
+            note = f"no shadow prices: the LP with integer decisions fixed ended {pulp.LpStatus[model.problem.status]}"
+            return values, np.full(len(model.constraints), np.nan), note
+        lp_values = np.array([v.varValue for v in model.lp_variables], dtype=float)
+        return lp_values, _duals(model.problem, name, maximise), None
+    except pulp.PulpSolverError as error:
+        return values, np.full(len(model.constraints), np.nan), f"no shadow prices: {error}"
+    finally:
+        for _, v, lower, upper in fixed:
+            v.cat, v.lowBound, v.upBound = pulp.LpInteger, lower, upper
+
+
+def highs_lp(model: Model, fixed: np.ndarray | None = None):
+    """The model as a ``highspy.HighsLp``: the arrays of ``model.matrix``, no copy per column.
+
+    ``fixed``: values at which to fix the integer variables (the LP then has no integers).
+    """
     import highspy
 
     matrix = model.matrix
@@ -178,8 +262,13 @@ def highs_lp(model: Model):
     lp.num_row_, lp.num_col_ = matrix.shape
     lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
     lp.col_cost_ = model.objective_vector()
-    lp.col_lower_ = variables["lower"].to_numpy(dtype=float)
-    lp.col_upper_ = variables["upper"].to_numpy(dtype=float)
+    lower = variables["lower"].to_numpy(dtype=float)
+    upper = variables["upper"].to_numpy(dtype=float)
+    integer = variables["integer"].to_numpy(dtype=bool)
+    if fixed is not None:
+        lower, upper = lower.copy(), upper.copy()
+        lower[integer] = upper[integer] = np.round(fixed[integer])
+    lp.col_lower_, lp.col_upper_ = lower, upper
     lp.row_lower_ = matrix.row_lower
     lp.row_upper_ = matrix.row_upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -187,9 +276,9 @@ def highs_lp(model: Model):
     lp.a_matrix_.start_ = matrix.start
     lp.a_matrix_.index_ = matrix.index
     lp.a_matrix_.value_ = matrix.value
-    if model.is_mip:
+    if integer.any() and fixed is None:
         kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-        lp.integrality_ = [kinds[flag] for flag in variables["integer"].tolist()]
+        lp.integrality_ = [kinds[flag] for flag in integer.tolist()]
     return lp
 
 
@@ -207,29 +296,68 @@ def highs_options(model: Model, settings: SolverSettings) -> dict:
     return {**options, **settings.options}
 
 
-def _solve_highs(model: Model, settings: SolverSettings, progress: Progress, size: str) -> Solution:
+def _highs(lp, options: dict, progress: Progress):
+    """A HiGHS run of ``lp`` with ``options``: the solved Highs object."""
+    import highspy
+
+    highs = highspy.Highs()
+    for key, value in options.items():
+        if highs.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+            raise SolverUnavailable(f"HiGHS rejects the option {key}={value!r} (see the HiGHS options reference)")
+    if highs.passModel(lp) == highspy.HighsStatus.kError:
+        return None
+    progress.wait(highs.run, cancel=highs.cancelSolve)
+    return highs
+
+
+def _solve_highs(model: Model, settings: SolverSettings, progress: Progress) -> Solution:
     """HiGHS in-process, given the whole model in one call; duals as d(objective)/d(rhs)."""
     import highspy
 
     started = time.perf_counter()
-    highs = highspy.Highs()
+    if len(model.variables) == 0:
+        return _solve_empty(model, "highs", _highs_version(), started)
     options = highs_options(model, settings)
-    for key, value in options.items():
-        if highs.setOptionValue(key, value) != highspy.HighsStatus.kOk:
-            raise SolverUnavailable(f"HiGHS rejects the option {key}={value!r} (see the HiGHS options reference)")
-    if highs.passModel(highs_lp(model)) == highspy.HighsStatus.kError:
-        return _failed(model, "highs", highs.version(), started, "HiGHS rejected the model")
-    progress.stage(f"solving with HiGHS ({options.get('solver', 'choose')}): {size}")
-    progress.wait(highs.run, cancel=highs.cancelSolve)
+    progress.stage(f"solving with HiGHS ({options.get('solver', 'choose')}): {_size(model)}")
+    highs = _highs(highs_lp(model), options, progress)
+    if highs is None:
+        return _failed(model, "highs", _highs_version(), started, "HiGHS rejected the model")
     status, message, bound, gap = _highs_status(highs, model.is_mip)
+    values, duals = _highs_solution(highs, model)
+    solved = status in ("optimal", "time_limit") and not np.isnan(values).any()
+    basis = "LP"
+    if model.is_mip and solved:  # duals of the LP with the integer decisions fixed, as the PuLP path
+        fixed = _highs(highs_lp(model, fixed=values), {**options, "time_limit": np.inf}, progress)
+        if fixed is not None and fixed.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            values, duals = _highs_solution(fixed, model)
+            basis = "LP with integer decisions fixed"
+        else:
+            duals, basis = np.full(len(model.constraints), np.nan), ""
+            message = "; ".join(part for part in (message, "no shadow prices: the LP with integer decisions "
+                                                  "fixed was not solved to optimality") if part)
+    details = ("highs", highs.version(), time.perf_counter() - started, message, bound, gap,
+               _options(settings) | {"highs_options": options}, basis)
+    return _finished(model, settings, status, solved, values, duals, *details)
+
+
+def _highs_solution(highs, model: Model) -> tuple[np.ndarray, np.ndarray]:
+    import highspy
+
     solution = highs.getSolution()
-    n, m = len(model.variables), len(model.constraints)
-    has_values = highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-    values = np.array(solution.col_value, dtype=float) if has_values else np.full(n, np.nan)
-    duals = np.array(solution.row_dual, dtype=float) if solution.dual_valid else np.full(m, np.nan)
-    details = _options(settings) | {"highs_options": options}
-    return _solution(model, status, values, duals, "highs", highs.version(), time.perf_counter() - started,
-                     message, bound, gap, details)
+    feasible = highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    values = np.array(solution.col_value, dtype=float) if feasible else np.full(len(model.variables), np.nan)
+    duals = np.array(solution.row_dual, dtype=float) if solution.dual_valid else np.full(len(model.constraints), np.nan)
+    return values, duals
+
+
+def _read_log(path: str, echo: bool) -> str:
+    if not os.path.isfile(path):
+        return ""
+    with open(path, encoding="utf-8", errors="replace") as file:
+        text = file.read()
+    if echo:
+        print(text)
+    return text
 
 
 def _dual(pi) -> float:
@@ -240,12 +368,17 @@ def _options(settings: SolverSettings) -> dict:
     return settings.model_dump()
 
 
-def _status(problem: pulp.LpProblem, solver: str) -> tuple[str, str, float | None, float | None]:
+def _status(
+    problem: pulp.LpProblem, solver: str, maximise: bool, log: str = ""
+) -> tuple[str, str, float | None, float | None]:
     """(status, message, best bound, relative gap) as the solver really reports them."""
     import pulp
 
+    is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
     if solver == "highs-pulp" and problem.solverModel is not None:
-        return _highs_status(problem.solverModel, any(v.cat == pulp.LpInteger for v in problem.variables()))
+        status, message, bound, gap = _highs_status(problem.solverModel, is_mip)
+        # PuLP has HiGHS minimise the negated objective of a maximisation: its bound is negated too.
+        return status, message, (-bound if maximise and bound is not None else bound), gap
     by_solution = {
         pulp.LpSolutionOptimal: "optimal",
         pulp.LpSolutionIntegerFeasible: "time_limit",
@@ -256,13 +389,19 @@ def _status(problem: pulp.LpProblem, solver: str) -> tuple[str, str, float | Non
     status = by_solution.get(problem.sol_status, "error")
     if problem.status == pulp.LpStatusInfeasible:
         status = "infeasible"
-    return status, "" if status == "optimal" else f"{solver}: {pulp.LpStatus[problem.status]}", None, (
-        0.0 if status == "optimal" else None
-    )
+    result = re.search(r"^Result - (.+)$", log, re.MULTILINE)
+    message = "" if status == "optimal" else f"{solver}: {result.group(1) if result else pulp.LpStatus[problem.status]}"
+    if not is_mip:
+        return status, message, None, 0.0 if status == "optimal" else None
+    # CBC prints the bound in the problem's own sense, unless it proved optimality outright.
+    found = re.search(r"^(?:Lower|Upper) bound:\s+(\S+)", log, re.MULTILINE)
+    objective = re.search(r"^Objective value:\s+(\S+)", log, re.MULTILINE)
+    bound = float(found.group(1)) if found else float(objective.group(1)) if objective and status == "optimal" else None
+    return status, message, bound, None
 
 
 def _highs_status(highs, is_mip: bool) -> tuple[str, str, float | None, float | None]:
-    """HiGHS's own model status (PuLP's wrapper would call a time limit "Optimal")."""
+    """HiGHS's own model status (PuLP's wrapper would call a time limit "Optimal"), bound and gap."""
     import highspy
 
     model_status = highs.getModelStatus()
@@ -295,7 +434,8 @@ def _solve_empty(model: Model, name: str, version: str, started: float) -> Solut
     message = "" if feasible else "no industry is admitted anywhere, yet a minimum requires some land"
     duals = np.full(len(model.constraints), np.nan)
     return Solution(
-        status, 0.0 if feasible else None, np.zeros(0), duals, name, version, time.perf_counter() - started, message
+        status, 0.0 if feasible else None, np.zeros(0), duals, name, version, time.perf_counter() - started, message,
+        dual_basis="",
     )
 
 
@@ -309,4 +449,5 @@ def _failed(model: Model, name: str, version: str, started: float, message: str)
         version,
         time.perf_counter() - started,
         message,
+        dual_basis="",
     )

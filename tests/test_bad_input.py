@@ -114,6 +114,15 @@ def test_update_of_a_row_that_does_not_exist(tmp_path, capsys):
     assert code == 2 and "steel" in err and "Valid: hi, lo" in err
 
 
+def test_a_bad_value_in_an_update_names_the_yaml_line(tmp_path, capsys):
+    write_tiny(tmp_path)
+    (tmp_path / "variant.yaml").write_text(
+        "extends: tiny.yaml\nunits:\n  update:\n    u2:\n      land_km2: -3\n", encoding="utf-8"
+    )
+    code, err = run_cli(["run", str(tmp_path / "variant.yaml")], tmp_path, capsys)
+    assert code == 2 and "variant.yaml, line 5" in err and "units.land_km2" in err
+
+
 def test_existing_out_folder_is_never_overwritten(tmp_path, capsys):
     out = tmp_path / "taken"
     out.mkdir()

@@ -282,9 +282,10 @@ def test_column_wise_validation_agrees_with_row_by_row(cells):
     header = ["id", "zone", "land_km2", "land_intensity", "land_intensity_m"]
     frame = pd.read_csv(io.StringIO(",".join(header) + "\n" + "\n".join(",".join(r) for r in cells) + "\n"),
                         dtype=str, keep_default_na=False, skipinitialspace=True)
-    fast = _validate_columns("units", frame)
+    context = {"indicator_columns": set(), "resource_columns": {}}
+    fast = _validate_columns("units", frame, context)
     try:
-        slow = [_validate_row("units", i, row, None) for i, row in enumerate(frame.to_dict("records"))]
+        slow = [_validate_row("units", i, row, None, context) for i, row in enumerate(frame.to_dict("records"))]
     except ScenarioError:
         assert fast is None  # never accepts what the row-by-row path rejects
         return
