@@ -5,17 +5,24 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from .checks import BAD_INPUT, INFEASIBLE
+from .errors import ScenarioError
 from .model import build
 from .result import Result
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario, _fields, load_scenario
 
 
-def solve(scenario: Scenario | str | Path | None = None, solver: str | None = None, **solver_settings) -> Result:
+def solve(
+    scenario: Scenario | str | Path | None = None, solver: str | None = None, diagnose: bool = True, **solver_settings
+) -> Result:
     """Solve a scenario (a Scenario, a path, or None for the Chongqing default).
 
     ``solver`` picks the solver by name (``highs``, ``cbc``, or any available PuLP solver);
     other keywords (``time_limit_s``, ``mip_gap``, ``threads``, ``msg``, ``options``) override
-    the scenario's solver settings.
+    the scenario's solver settings. The presolve checks run first (``optimizer.checks``): an
+    unusable input raises :class:`ScenarioError`, a proved infeasibility skips the solve, and
+    warnings go to ``Result.warnings``. An infeasible scenario is explained in
+    ``Result.diagnosis`` (``optimizer.diagnosis``) unless ``diagnose`` is False.
     """
     timings: dict[str, float] = {}
     if not isinstance(scenario, Scenario):
@@ -27,11 +34,43 @@ def solve(scenario: Scenario | str | Path | None = None, solver: str | None = No
         if solver is not None:
             changes["name"] = solver
         scenario = scenario.with_changes(solver=changes)
-    from .solve import solve_model
+    from .checks import run_checks
+    from .diagnosis import diagnose as explain
+    from .solve import make_solver, solve_model, unsolved
 
+    try:
+        make_solver(scenario.solver)  # a solver that is missing or misconfigured stops the run before any work
+    except ScenarioError as error:
+        error.file = error.file or scenario.origin
+        raise ScenarioError(**_fields(error)) from None
     started = time.perf_counter()
     model = build(scenario)
     timings["build"] = time.perf_counter() - started
-    solution = solve_model(model, scenario.solver)
+    started = time.perf_counter()
+    findings = run_checks(model)
+    timings["checks"] = time.perf_counter() - started
+    raise_unusable(findings, scenario)
+    proofs = [f.check for f in findings if f.exit_code == INFEASIBLE]
+    if proofs:
+        solution = unsolved(model, scenario.solver, "infeasible", f"proved by the presolve checks {', '.join(proofs)}")
+    else:
+        solution = solve_model(model, scenario.solver)
     timings["solve"] = solution.seconds
-    return Result(scenario, model, solution, timings)
+    diagnosis = None
+    if diagnose and solution.status == "infeasible":
+        started = time.perf_counter()
+        diagnosis = explain(model, scenario.solver, findings)
+        timings["diagnosis"] = time.perf_counter() - started
+    warnings = [str(f) for f in findings if f.severity == "warning"]
+    return Result(scenario, model, solution, timings, warnings, diagnosis)
+
+
+def raise_unusable(findings, scenario: Scenario) -> None:
+    """Presolve errors that make the input unusable as it is are bad input, like a malformed file."""
+    unusable = [f for f in findings if f.exit_code == BAD_INPUT]
+    if unusable:
+        raise ScenarioError(
+            "; ".join(f"{f.message} [{f.check}]" for f in unusable),
+            file=scenario.origin or "the scenario",
+            valid="; ".join(f.fix for f in unusable),
+        )

@@ -7,13 +7,15 @@ unbounded scenario; 4 solver failure or a limit reached before optimality.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 
-from .errors import ScenarioError, SolverUnavailable
+from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 
 BAD_INPUT = 2
+SOLVER_TROUBLE = 4
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,8 +43,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: no half-written results folder
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _command(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _command(args) -> int:
     try:
         if args.command == "run":
             return _run(args)
@@ -56,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return BAD_INPUT
+    except SolverNotInstalled as error:
+        print(f"error: {error}", file=sys.stderr)
+        return SOLVER_TROUBLE
     except SolverUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return BAD_INPUT
@@ -66,16 +83,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(args) -> int:
+    from .api import raise_unusable
+    from .checks import run_checks
     from .model import build
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     model = build(scenario)
+    findings = run_checks(model)
+    raise_unusable(findings, scenario)
     print(f"{scenario!r}")
     print(
-        f"valid: {len(model.pairs)} admitted unit-industry pairs, {len(model.variables)} variables, "
+        f"{len(model.pairs)} admitted unit-industry pairs, {len(model.variables)} variables, "
         f"{len(model.constraints)} constraints"
     )
+    for finding in findings:
+        print(finding, file=sys.stderr if finding.severity == "error" else sys.stdout)
+    codes = [f.exit_code for f in findings if f.severity == "error"]
+    if codes:
+        print(f"invalid: {len(codes)} presolve check(s) prove the scenario infeasible")
+        return max(codes)
+    print(f"valid ({len(findings)} warning{'' if len(findings) == 1 else 's'})" if findings else "valid")
     return 0
 
 
@@ -93,6 +121,8 @@ def _run(args) -> int:
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
     result = solve(scenario, solver=args.solver, **overrides)
     result.timings = {"load": loaded, **result.timings}
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     try:
         folder = result.save(args.out, results_root=args.results_root)
     except ResultsFolderExists as error:
@@ -121,7 +151,9 @@ def _summary(result, folder: Path) -> str:
             lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
         if len(binding) > 6:
             lines.append(f"        (+{len(binding) - 6} more binding limits: see constraints.csv)")
-    elif result.status == "infeasible":
-        lines.append("the scenario's limits cannot all hold at once: relax a minimum, a share rule or a budget")
+    elif result.diagnosis is not None:
+        lines += [f"why: {line}" if i == 0 else line for i, line in enumerate(result.diagnosis.lines())]
+    elif result.status == "unbounded":
+        lines.append("the objective can grow without limit: a soft limit's penalty is below what violating it earns")
     lines.append(f"results: {folder}")
     return "\n".join(lines)

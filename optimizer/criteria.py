@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+YUAN_PER_100M = 1e8  # output is counted in 100m yuan; its prices and penalties are stated in yuan
+
 
 @dataclass(frozen=True)
 class Criterion:

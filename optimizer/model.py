@@ -28,6 +28,7 @@ import pandas as pd
 import pulp
 
 from .criteria import CRITERIA
+from .limits import soften
 from .scenario import Scenario
 
 SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
@@ -48,6 +49,10 @@ class Constraint:
     rhs: float
     unit: str  # unit of the row (of rhs and activity), e.g. "km2", "t CO2"
     meaning: str  # planning words, e.g. "land available in Fuling"
+    # Violation variables of a soft or elastic row (see optimizer.limits): part of the solved
+    # row, never of its activity, so a violated limit shows as negative slack.
+    violation_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    violation_coefficients: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
@@ -239,10 +244,20 @@ def build(scenario: Scenario) -> Model:
             family.add_variables(builder)
     for family in RULE_FAMILIES:
         family.add_constraints(builder)
+    soften(builder)
 
-    variables = builder.variables
-    criterion = CRITERIA[scenario.objective]
-    problem = pulp.LpProblem(scenario.name, pulp.LpMaximize if criterion.sense == "max" else pulp.LpMinimize)
+    model = Model(scenario, builder.variables, builder.constraints, scenario.objective, None, [])
+    model.problem, model.lp_variables = assemble(
+        scenario.name, model.variables, model.constraints, model.objective_vector(), model.sense == "max"
+    )
+    return model
+
+
+def assemble(
+    name: str, variables: pd.DataFrame, constraints: list[Constraint], objective: np.ndarray, maximise: bool
+) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    """The PuLP problem of a variable table, its constraints and an objective vector."""
+    problem = pulp.LpProblem(name, pulp.LpMaximize if maximise else pulp.LpMinimize)
     lp_variables = [
         problem.add_variable(
             f"v{i}",
@@ -254,9 +269,10 @@ def build(scenario: Scenario) -> Model:
             zip(variables["lower"].tolist(), variables["upper"].tolist(), variables["integer"].tolist())
         )
     ]
-    model = Model(scenario, variables, builder.constraints, scenario.objective, problem, lp_variables)
-    problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, model.objective_vector().tolist())))
-    for index, c in enumerate(builder.constraints):
-        expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in c.positions], c.coefficients.tolist()))
+    problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, np.asarray(objective, dtype=float).tolist())))
+    for index, c in enumerate(constraints):
+        positions = np.concatenate([c.positions, c.violation_positions])
+        coefficients = np.concatenate([c.coefficients, c.violation_coefficients])
+        expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in positions], coefficients.tolist()))
         problem.addConstraint(pulp.LpConstraint(expression, SENSES[c.sense], f"c{index}", c.rhs))
-    return model
+    return problem, lp_variables

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .criteria import CRITERIA
+from .criteria import CRITERIA, YUAN_PER_100M
+from .diagnosis import Diagnosis
 from .model import Model
 from .scenario import Scenario
 from .solve import Solution
 
-YUAN_PER_100M = 1e8
 COLUMNS = {  # criterion -> column name of its total in result tables
     "land": "land_km2",
     "output": "output_100m_yuan",
@@ -46,6 +46,7 @@ class Result:
     solution: Solution = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # shown in the summary and every report
+    diagnosis: Diagnosis | None = None  # why an infeasible scenario is infeasible (optimizer.diagnosis)
 
     # ---- status
 
@@ -63,7 +64,8 @@ class Result:
 
     @property
     def has_solution(self) -> bool:
-        return self.solution.status in ("optimal", "time_limit") and self.solution.objective is not None
+        """Optimal, or the best solution found before the solver stopped (then ``status`` says which)."""
+        return self.solution.has_solution
 
     # ---- tables
 
@@ -176,10 +178,11 @@ class Result:
 
         Each is written as ``<name>.csv`` in the results folder and shown in the report.
         """
+        from . import limits
         from .rules import RULE_FAMILIES
 
         tables: dict[str, pd.DataFrame] = {}
-        for family in RULE_FAMILIES:
+        for family in (*RULE_FAMILIES, limits):
             if hasattr(family, "tables") and self.has_solution:
                 tables.update(family.tables(self))
         return tables

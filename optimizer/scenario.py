@@ -159,6 +159,22 @@ class CarbonBudget(Settings):
     by_zone_mt: dict[Id, NonNegative] = {}
 
 
+class LimitRule(Settings):
+    """How one family of limits is treated (see ``optimizer.limits``): hard (default), firm or soft."""
+
+    firm: bool = False  # never relaxed, not even to explain an infeasible scenario
+    soft: bool = False  # may be violated in the solution, at penalty_per_unit
+    penalty_per_unit: Positive | None = None  # shadow-price units: yuan output (or objective unit) per row unit
+
+    @model_validator(mode="after")
+    def _one_treatment(self):
+        if self.firm and self.soft:
+            raise ValueError("a family of limits is either firm or soft, not both")
+        if self.soft != (self.penalty_per_unit is not None):
+            raise ValueError("a soft family needs penalty_per_unit, and only a soft family has one")
+        return self
+
+
 class SolverSettings(Settings):
     name: str = "highs"
     time_limit_s: Positive | None = None
@@ -183,6 +199,7 @@ class Scenario(Settings):
     carbon_budget: CarbonBudget = CarbonBudget()
     objective: Literal[tuple(CRITERIA)] = "output"  # type: ignore[valid-type]
     solver: SolverSettings = SolverSettings()
+    limits: dict[Id, LimitRule] = {}  # by constraint family
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
@@ -323,6 +340,14 @@ def _check_references(s: Scenario) -> None:
         if zone not in zones:
             raise ScenarioError(
                 f"unknown zone '{zone}'", field=f"carbon_budget.by_zone_mt.{zone}", valid=_listing(zones)
+            )
+    from . import rules  # the families that exist, looked up now: a test or plug-in may add one
+
+    families = {family.FAMILY for family in rules.RULE_FAMILIES}
+    for family in s.limits:
+        if family not in families:
+            raise ScenarioError(
+                f"unknown family of limits '{family}'", field=f"limits.{family}", valid=_listing(families)
             )
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
-from .errors import SolverUnavailable
+from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from .model import Model
 from .scenario import SolverSettings
 
@@ -47,7 +47,8 @@ class Solution:
 
     @property
     def has_solution(self) -> bool:
-        return self.status in ("optimal", "time_limit") and not np.isnan(self.values).all()
+        """A solution to report: optimal, or the best found before the solver stopped (not optimal)."""
+        return self.objective is not None
 
 
 def available_solvers() -> list[str]:
@@ -61,11 +62,12 @@ def make_solver(settings: SolverSettings) -> tuple[pulp.LpSolver, str, str]:
     name = settings.name.lower() if settings.name.lower() in SOLVER_ALIASES else settings.name
     common = {"msg": settings.msg, "timeLimit": settings.time_limit_s}
     if name == "highs":
-        import highspy
-
+        try:
+            import highspy
+        except ImportError:
+            raise SolverNotInstalled("HiGHS is not installed here (pip install highspy), or use --solver cbc") from None
+        _check_highs_options(highspy, settings.options)
         solver = pulp.HiGHS(gapRel=settings.mip_gap, threads=settings.threads, **common, **settings.options)
-        if not solver.available():
-            raise SolverUnavailable("HiGHS is not installed (pip install highspy)")
         return solver, "highs", highspy.Highs().version()
     if name == "cbc":
         path = _cbc_binary()
@@ -74,9 +76,26 @@ def make_solver(settings: SolverSettings) -> tuple[pulp.LpSolver, str, str]:
         return solver, "cbc", f"bundled with PuLP {pulp.__version__}"
     if name in pulp.listSolvers(onlyAvailable=True):
         return pulp.getSolver(name, **common, **settings.options), name, "unknown"
+    if name in pulp.listSolvers():
+        raise SolverNotInstalled(
+            f"solver '{name}' is known to PuLP but not installed here; available: {', '.join(available_solvers())}"
+        )
     raise SolverUnavailable(
         f"solver '{settings.name}' is not available here; available: {', '.join(available_solvers())}"
     )
+
+
+def _check_highs_options(highspy, options: dict) -> None:
+    """HiGHS ignores an unknown option or a bad value with a log line; here it is bad input."""
+    probe = highspy.Highs()
+    probe.setOptionValue("output_flag", False)
+    for key, value in options.items():
+        if probe.setOptionValue(str(key), value) != highspy.HighsStatus.kOk:
+            raise ScenarioError(
+                f"HiGHS has no option '{key}', or {value!r} is not a valid value for it",
+                field=f"solver.options.{key}",
+                valid="an option name and value from https://ergo-code.github.io/HiGHS/stable/options/definitions/",
+            )
 
 
 def _cbc_binary() -> str:
@@ -84,34 +103,72 @@ def _cbc_binary() -> str:
     from pulp.apis.coin_api import pulp_cbc_path
 
     if not os.path.isfile(pulp_cbc_path):
-        raise SolverUnavailable(f"PuLP's bundled CBC is missing on this platform ({pulp_cbc_path}); use --solver highs")
+        raise SolverNotInstalled(f"PuLP's bundled CBC is missing on this platform ({pulp_cbc_path}); use --solver highs")
     return pulp_cbc_path
 
 
-def solve_model(model: Model, settings: SolverSettings) -> Solution:
+@dataclass
+class Outcome:
+    """What one solver run proved: status, the best solution found (NaN if none), bound and gap."""
+
+    status: str
+    message: str
+    values: np.ndarray
+    best_bound: float | None
+    gap: float | None
+    solver: str
+    version: str
+    seconds: float
+
+
+def run_solver(problem: pulp.LpProblem, lp_variables: list, settings: SolverSettings) -> Outcome:
+    """Solve a PuLP problem; the values are kept only when the solver vouches they are feasible."""
     solver, name, version = make_solver(settings)
-    problem = model.problem
     started = time.perf_counter()
-    if not model.lp_variables:
-        return _solve_empty(model, name, version, started)
     try:
         problem.solve(solver)
-    except pulp.PulpSolverError as error:
-        return _failed(model, name, version, started, f"the solver failed: {error}")
+    except Exception as error:  # whatever a solver or its PuLP wrapper raises is the solver's failure, not ours
+        text = f"{name} raised {type(error).__name__}: {error}"
+        return Outcome("error", _explained("error", text, settings), np.full(len(lp_variables), np.nan), None, None,
+                       name, version, time.perf_counter() - started)
     seconds = time.perf_counter() - started
-    status, message, bound, gap = _status(problem, name)
-    maximise = model.sense == "max"
-    values = np.array([v.varValue if v.varValue is not None else np.nan for v in model.lp_variables], dtype=float)
-    duals = np.array([_dual(c.pi) for c in problem.constraints()], dtype=float)
-    if name == "highs" and maximise:
-        duals = -duals
-    if status not in ("optimal", "time_limit"):
+    status, text, feasible, bound, gap = _status(problem, name)
+    values = np.array([v.varValue if v.varValue is not None else np.nan for v in lp_variables], dtype=float)
+    if not feasible or status in ("infeasible", "unbounded"):
         values[:] = np.nan
-        duals[:] = np.nan
-    objective = float(model.objective_vector() @ values) if status in ("optimal", "time_limit") else None
     if status == "time_limit" and np.isnan(values).any():
-        status, objective, message = "not_solved", None, message or "stopped at a limit with no solution"
-    return Solution(status, objective, values, duals, name, version, seconds, message, bound, gap, _options(settings))
+        status = "not_solved"
+    return Outcome(status, _explained(status, text, settings), values, bound, gap, name, version, seconds)
+
+
+def _explained(status: str, text: str, settings: SolverSettings) -> str:
+    """The solver's verdict in words a planner can act on."""
+    limit = f" of {settings.time_limit_s:g} s" if settings.time_limit_s else ""
+    if status == "time_limit":
+        return (f"{text}: stopped at a limit{limit} before proving optimality; the best solution found so far is "
+                f"reported, not optimal")
+    if status == "not_solved":
+        return f"{text}: stopped at a limit{limit} before finding any solution; allow more time (--time-limit)"
+    if status == "error":
+        return (f"{text}: the solver failed, probably for numerical reasons; try the other solver (--solver cbc or "
+                f"highs) and see the coefficient_range warning, if any")
+    return text
+
+
+def solve_model(model: Model, settings: SolverSettings) -> Solution:
+    if not model.lp_variables:
+        _, name, version = make_solver(settings)
+        return _solve_empty(model, name, version, time.perf_counter())
+    outcome = run_solver(model.problem, model.lp_variables, settings)
+    values = outcome.values
+    duals = np.array([_dual(c.pi) for c in model.problem.constraints()], dtype=float)
+    if outcome.solver == "highs" and model.sense == "max":
+        duals = -duals
+    if outcome.status != "optimal":
+        duals[:] = np.nan
+    objective = None if np.isnan(values).any() else float(model.objective_vector() @ values)
+    return Solution(outcome.status, objective, values, duals, outcome.solver, outcome.version, outcome.seconds,
+                    outcome.message, outcome.best_bound, outcome.gap, _options(settings))
 
 
 def _dual(pi) -> float:
@@ -122,8 +179,9 @@ def _options(settings: SolverSettings) -> dict:
     return settings.model_dump()
 
 
-def _status(problem: pulp.LpProblem, solver: str) -> tuple[str, str, float | None, float | None]:
-    """(status, message, best bound, relative gap) as the solver really reports them."""
+def _status(problem: pulp.LpProblem, solver: str) -> tuple[str, str, bool, float | None, float | None]:
+    """(status, message, whether the values are a feasible solution, best bound, relative gap) as the solver
+    really reports them."""
     if solver == "highs" and problem.solverModel is not None:
         import highspy
 
@@ -146,7 +204,8 @@ def _status(problem: pulp.LpProblem, solver: str) -> tuple[str, str, float | Non
         is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
         bound = float(info.mip_dual_bound) if is_mip else None
         gap = float(info.mip_gap) if is_mip else (0.0 if status == "optimal" else None)
-        return status, "" if status == "optimal" else f"HiGHS: {text}", bound, gap
+        feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+        return status, "" if status == "optimal" else f"HiGHS: {text}", feasible, bound, gap
     by_solution = {
         pulp.LpSolutionOptimal: "optimal",
         pulp.LpSolutionIntegerFeasible: "time_limit",
@@ -157,9 +216,17 @@ def _status(problem: pulp.LpProblem, solver: str) -> tuple[str, str, float | Non
     status = by_solution.get(problem.sol_status, "error")
     if problem.status == pulp.LpStatusInfeasible:
         status = "infeasible"
-    return status, "" if status == "optimal" else f"{solver}: {pulp.LpStatus[problem.status]}", None, (
-        0.0 if status == "optimal" else None
-    )
+    feasible = problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    message = "" if status == "optimal" else f"{solver}: {pulp.LpStatus[problem.status]}"
+    return status, message, feasible, None, (0.0 if status == "optimal" else None)
+
+
+def unsolved(model: Model, settings: SolverSettings, status: str, message: str) -> Solution:
+    """No solve was run (a presolve check proved the verdict); the solver is still named, and must exist."""
+    _, name, version = make_solver(settings)
+    values = np.full(len(model.variables), np.nan)
+    return Solution(status, None, values, np.full(len(model.constraints), np.nan), name, version, 0.0, message,
+                    options=_options(settings))
 
 
 def _solve_empty(model: Model, name: str, version: str, started: float) -> Solution:
@@ -176,14 +243,3 @@ def _solve_empty(model: Model, name: str, version: str, started: float) -> Solut
     )
 
 
-def _failed(model: Model, name: str, version: str, started: float, message: str) -> Solution:
-    return Solution(
-        "error",
-        None,
-        np.full(len(model.lp_variables), np.nan),
-        np.full(len(model.constraints), np.nan),
-        name,
-        version,
-        time.perf_counter() - started,
-        message,
-    )
