@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from .checks import BAD_INPUT, INFEASIBLE
-from .errors import ScenarioError
+from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from .model import build
 from .result import Result
 from .scenario import Scenario, _fields, load_scenario
@@ -36,13 +36,9 @@ def solve(
         scenario = scenario.with_changes(solver=changes)
     from .checks import run_checks
     from .diagnosis import diagnose as explain
-    from .solve import make_solver, solve_model, unsolved
+    from .solve import solve_model, unsolved
 
-    try:
-        make_solver(scenario.solver)  # a solver that is missing or misconfigured stops the run before any work
-    except ScenarioError as error:
-        error.file = error.file or scenario.origin
-        raise ScenarioError(**_fields(error)) from None
+    check_solver(scenario, from_file=solver is None)
     started = time.perf_counter()
     model = build(scenario)
     timings["build"] = time.perf_counter() - started
@@ -61,8 +57,31 @@ def solve(
         started = time.perf_counter()
         diagnosis = explain(model, scenario.solver, findings)
         timings["diagnosis"] = time.perf_counter() - started
-    warnings = [str(f) for f in findings if f.severity == "warning"]
+    warnings = [f.text for f in findings if f.severity == "warning"]
     return Result(scenario, model, solution, timings, warnings, diagnosis)
+
+
+def check_solver(scenario: Scenario, from_file: bool = True) -> None:
+    """A solver that is missing or misconfigured stops the run before any work.
+
+    An unknown solver name is bad input; when the scenario file names it (``from_file``), the error
+    points there.
+    """
+    from .solve import available_solvers, make_solver
+
+    try:
+        make_solver(scenario.solver)
+    except ScenarioError as error:
+        error.file = error.file or scenario.origin
+        raise ScenarioError(**_fields(error)) from None
+    except SolverNotInstalled:
+        raise
+    except SolverUnavailable as error:
+        if not from_file:
+            raise
+        raise ScenarioError(
+            str(error), file=scenario.origin, field="solver.name", valid=", ".join(available_solvers())
+        ) from None
 
 
 def raise_unusable(findings, scenario: Scenario) -> None:

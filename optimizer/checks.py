@@ -46,8 +46,12 @@ class Finding:
     exit_code: int = 0  # for an error: 3 proves infeasibility, 2 means unusable input
     constraints: tuple[str, ...] = field(default=(), compare=False)  # the limits it concerns
 
+    @property
+    def text(self) -> str:
+        return f"[{self.check}] {self.message.rstrip('.')}. Fix: {self.fix.rstrip('.')}."
+
     def __str__(self) -> str:
-        return f"{self.severity} [{self.check}]: {self.message.rstrip('.')}. Fix: {self.fix.rstrip('.')}."
+        return f"{self.severity} {self.text}"
 
     def to_dict(self) -> dict:
         return {"check": self.check, "severity": self.severity, "message": self.message, "fix": self.fix,
@@ -326,16 +330,19 @@ def coefficient_range(model) -> list[Finding]:
     outside = (scaled < low) | (scaled > high)
     if not outside.any():
         return []
-    worst = int(np.argmax(np.abs(scaled)))
-    variable = model.variables["name"].iloc[columns[worst]]
+    names = model.variables["name"].to_numpy()
+
+    def entry(at: int) -> str:
+        return f"{values[at]:.3g} for {names[columns[at]]} in {labels[rows[at]]} (scaled to 1e{scaled[at]:+.0f})"
+
     return [
         Finding(
             "coefficient_range",
             "warning",
             f"{int(outside.sum())} coefficient(s) lie outside {SCALED_RANGE[0]:g}..{SCALED_RANGE[1]:g} even after "
-            f"scaling rows and columns (worst: {values[worst]:.3g} for {variable} in {labels[rows[worst]]}, "
-            f"scaled to 1e{scaled[worst]:+.0f}); the solver's answer cannot be trusted",
-            "check the units of the numbers behind it (t against Mt, km² against m², a misplaced decimal point)",
+            f"scaling rows and columns, from {entry(int(np.argmin(scaled)))} to {entry(int(np.argmax(scaled)))}: "
+            f"the solver's answer cannot be trusted",
+            "check the units of the numbers behind them (t against Mt, km² against m², a misplaced decimal point)",
         )
     ]
 

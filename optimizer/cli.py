@@ -83,12 +83,13 @@ def _command(args) -> int:
 
 
 def _validate(args) -> int:
-    from .api import raise_unusable
+    from .api import check_solver, raise_unusable
     from .checks import run_checks
     from .model import build
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
+    check_solver(scenario)
     model = build(scenario)
     findings = run_checks(model)
     raise_unusable(findings, scenario)
@@ -151,9 +152,24 @@ def _summary(result, folder: Path) -> str:
             lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
         if len(binding) > 6:
             lines.append(f"        (+{len(binding) - 6} more binding limits: see constraints.csv)")
+        lines += _violations(result)
     elif result.diagnosis is not None:
         lines += [f"why: {line}" if i == 0 else line for i, line in enumerate(result.diagnosis.lines())]
     elif result.status == "unbounded":
         lines.append("the objective can grow without limit: a soft limit's penalty is below what violating it earns")
     lines.append(f"results: {folder}")
     return "\n".join(lines)
+
+
+def _violations(result) -> list[str]:
+    """Soft limits the plan violates, with what each costs (violations.csv has them all)."""
+    from .diagnosis import quantity
+
+    table = result.family_tables.get("violations")
+    if table is None:
+        return []
+    return [
+        f"soft:   {row['name']} violated by {quantity(row['violation'], row['unit'])}, "
+        f"costing {row['cost']:,.0f} {row['cost_unit']} ({row['penalty_per_unit']:,g} {row['penalty_unit']})"
+        for _, row in table.iterrows()
+    ]

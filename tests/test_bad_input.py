@@ -58,6 +58,16 @@ CASES = [
     ("empty-file", {"zones": ""}, ["zones.csv", "not a valid CSV"]),
     ("bad-encoding", {"zones_bytes": "id,name,name_zh\na,Zone A,甲区\nb,Zone B,乙区\n".encode("gb18030")}, ["zones.csv", "UTF-8"]),
     ("bad-id", {"units": UNITS.replace("u2,Unit two", "u 2,Unit two")}, ["units.csv", "line 3", "units.id"]),
+    ("limits-unknown-family", {"changes": {"limits": {"carbn": {"firm": True}}}},
+     ["tiny.yaml", "line", "limits.carbn", "Valid: carbon, industry_bounds, land, zoning"]),
+    ("limits-firm-and-soft", {"changes": {"limits": {"carbon": {"firm": True, "soft": True, "penalty_per_unit": 1}}}},
+     ["tiny.yaml", "limits.carbon", "either firm or soft"]),
+    ("limits-soft-without-penalty", {"changes": {"limits": {"land": {"soft": True}}}},
+     ["tiny.yaml", "limits.land", "penalty_per_unit"]),
+    ("limits-negative-penalty", {"changes": {"limits": {"land": {"soft": True, "penalty_per_unit": -3}}}},
+     ["tiny.yaml", "limits.land.penalty_per_unit", "greater than 0"]),
+    ("solver-bad-option", {"changes": {"solver": {"options": {"presolve": "maybe"}}}},
+     ["tiny.yaml", "solver.options.presolve", "Valid"]),
 ]
 
 
