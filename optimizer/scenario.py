@@ -556,7 +556,7 @@ def _read_yaml(path: Path, referrer: tuple[Path, str] | None) -> tuple[dict, dic
         raise ScenarioError(
             "a scenario file must be a YAML mapping", file=path, line=1, valid="`key: value` lines, e.g. `name: my-variant`"
         )
-    return data, _key_lines(node)
+    return data, _key_lines(node, file=path)
 
 
 def _unreadable_line(node) -> int | None:
@@ -590,13 +590,19 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(f"cannot read the file: {error.strerror}", file=path) from None
 
 
-def _key_lines(node, prefix: tuple = ()) -> dict[tuple, int]:
+def _key_lines(node, prefix: tuple = (), file: Path | None = None) -> dict[tuple, int]:
+    """The line of every key path; a key given twice in one mapping is an error (YAML would keep the last)."""
     lines: dict[tuple, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             path = prefix + (str(key.value),)
+            if path in lines:
+                raise ScenarioError(
+                    f"the key '{key.value}' is given twice (also on line {lines[path]})", file=file,
+                    line=key.start_mark.line + 1, field=".".join(path), valid="each key once in its mapping",
+                )
             lines[path] = key.start_mark.line + 1
-            lines.update(_key_lines(value, path))
+            lines.update(_key_lines(value, path, file))
     return lines
 
 

@@ -24,6 +24,8 @@ def run_cli(args, tmp_path, capsys):
 CASES = [
     ("yaml-syntax", {"yaml_text": "name: tiny\nzoning: [a, b\n"}, ["tiny.yaml", "line", "not valid YAML"]),
     ("yaml-not-mapping", {"yaml_text": "- just\n- a list\n"}, ["tiny.yaml", "mapping"]),
+    ("yaml-duplicate-key", {"yaml_text": "name: tiny\nzoning:\n  a: {admits: [m]}\n  a: {admits: [g]}\n"},
+     ["tiny.yaml", "line 4", "zoning.a", "given twice (also on line 3)"]),
     ("unknown-field", {"changes": {"carbon_budgt": {"total_mt": 5}}}, ["tiny.yaml", "carbon_budgt", "Valid", "carbon_budget"]),
     ("unknown-nested-field", {"changes": {"carbon_budget": {"total": 5}}}, ["tiny.yaml", "carbon_budget.total", "total_mt"]),
     ("wrong-type", {"changes": {"carbon_budget": {"total_mt": "lots"}}}, ["tiny.yaml", "carbon_budget.total_mt", "line"]),

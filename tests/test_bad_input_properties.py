@@ -95,6 +95,11 @@ class Mutation:
             position, insert = self.detail
             position %= len(text) + 1
             path.write_text(text[:position] + insert + text[position:], encoding="utf-8")
+        elif self.kind == "yaml_line" and _utf8(path):
+            lines = path.read_text(encoding="utf-8").splitlines()
+            index = self.detail % len(lines)
+            lines.insert(index, lines[index])  # a key given twice, or an item repeated
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         elif self.kind in ("cell", "lines") and not _utf8(folder / self.target):
             return  # an earlier mutation re-encoded or emptied it
         elif self.kind == "cell":
@@ -175,6 +180,7 @@ yaml_mutations = st.one_of(
     st.builds(Mutation, st.just("yaml_text"), st.just("tiny.yaml"),
               st.tuples(st.integers(0, 2000), st.sampled_from(["\n", ":", "- ", "[", "{", "  ", "\t", "'", '"', "&a ",
                                                              "*b", "? ", "!!int ", "#", "%", "@", "`", "\n  x: 1"]))),
+    st.builds(Mutation, st.just("yaml_line"), st.just("tiny.yaml"), st.integers(0, 100)),
 )
 csv_mutations = st.one_of(
     st.builds(Mutation, st.just("cell"), st.sampled_from(TABLES),
