@@ -9,7 +9,7 @@ from .checks import BAD_INPUT, INFEASIBLE
 from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from .model import build
 from .result import Result
-from .scenario import Scenario, _fields, load_scenario
+from .scenario import MultiCriteria, Scenario, _fields, load_scenario
 
 
 def solve(
@@ -19,25 +19,26 @@ def solve(
 
     ``solver`` picks the solver by name (``highs``, ``cbc``, or any available PuLP solver);
     other keywords (``time_limit_s``, ``mip_gap``, ``threads``, ``msg``, ``options``) override
-    the scenario's solver settings. The presolve checks run first (``optimizer.checks``): an
-    unusable input raises :class:`ScenarioError`, a proved infeasibility skips the solve, and
-    warnings go to ``Result.warnings``. An infeasible scenario is explained in
-    ``Result.diagnosis`` (``optimizer.diagnosis``) unless ``diagnose`` is False.
+    the scenario's solver settings. A multi-criteria objective (``objective: {method: ...}``)
+    is solved by ``optimizer.multicriteria``; its result carries the payoff table.
+
+    The presolve checks run first (``optimizer.checks``): an unusable input raises
+    :class:`ScenarioError`, a proved infeasibility skips the solve, and warnings go to
+    ``Result.warnings``. An infeasible scenario is explained in ``Result.diagnosis``
+    (``optimizer.diagnosis``) unless ``diagnose`` is False.
     """
+    from .checks import run_checks
+    from .diagnosis import diagnose as explain
+    from .provenance import now
+    from .solve import solve_model, unsolved
+
+    started_at = now()
     timings: dict[str, float] = {}
     if not isinstance(scenario, Scenario):
         started = time.perf_counter()
         scenario = load_scenario(scenario)
         timings["load"] = time.perf_counter() - started
-    if solver is not None or solver_settings:
-        changes = dict(solver_settings)
-        if solver is not None:
-            changes["name"] = solver
-        scenario = scenario.with_changes(solver=changes)
-    from .checks import run_checks
-    from .diagnosis import diagnose as explain
-    from .solve import solve_model, unsolved
-
+    scenario = with_solver(scenario, solver, solver_settings)
     check_solver(scenario, from_file=solver is None)
     started = time.perf_counter()
     model = build(scenario)
@@ -48,17 +49,34 @@ def solve(
     raise_unusable(findings, scenario)
     proofs = [f.check for f in findings if f.exit_code == INFEASIBLE]
     if proofs:
-        solution = unsolved(model, scenario.solver, "infeasible", f"proved by the presolve checks {', '.join(proofs)}")
+        message = f"proved by the presolve checks {', '.join(proofs)}"
+        result = Result(scenario, model, unsolved(model, scenario.solver, "infeasible", message), timings)
+    elif isinstance(scenario.objective, MultiCriteria):
+        from .multicriteria import solve_multicriteria
+
+        result = solve_multicriteria(scenario)
+        result.timings = {**timings, **result.timings}
     else:
         solution = solve_model(model, scenario.solver)
-    timings["solve"] = solution.seconds
-    diagnosis = None
-    if diagnose and solution.status == "infeasible":
+        timings["solve"] = solution.seconds
+        result = Result(scenario, model, solution, timings)
+    result.provenance["started"] = started_at
+    result.warnings[:0] = [f.text for f in findings if f.severity == "warning"]
+    if diagnose and result.status == "infeasible":
         started = time.perf_counter()
-        diagnosis = explain(model, scenario.solver, findings)
-        timings["diagnosis"] = time.perf_counter() - started
-    warnings = [f.text for f in findings if f.severity == "warning"]
-    return Result(scenario, model, solution, timings, warnings, diagnosis)
+        result.diagnosis = explain(result.model, scenario.solver, findings)
+        result.timings["diagnosis"] = time.perf_counter() - started
+    return result
+
+
+def with_solver(scenario: Scenario, solver: str | None, solver_settings: dict) -> Scenario:
+    """The scenario with its solver settings overridden (``solver`` by name, others by keyword)."""
+    if solver is None and not solver_settings:
+        return scenario
+    changes = dict(solver_settings)
+    if solver is not None:
+        changes["name"] = solver
+    return scenario.with_changes(solver=changes)
 
 
 def check_solver(scenario: Scenario, from_file: bool = True) -> None:

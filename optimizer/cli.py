@@ -1,18 +1,22 @@
 """The ``optimizer`` command.
 
 Exit codes: 0 optimal; 2 bad input (scenario, arguments, results folder); 3 infeasible or
-unbounded scenario; 4 solver failure or a limit reached before optimality.
+unbounded scenario; 4 solver failure or a limit reached before optimality; ``rerun``: 0 when
+the numbers match, 5 when they do not.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
 from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
+from .result import EXIT_CODES
 
 BAD_INPUT = 2
 SOLVER_TROUBLE = 4
@@ -35,16 +39,50 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--solver", help="solver name: highs, cbc, or another available PuLP solver")
     run.add_argument("--time-limit", type=float, help="solver time limit in seconds")
     run.add_argument("--quiet", action="store_true", help="print only the results folder")
+    _objective_arguments(run)
 
     validate = commands.add_parser("validate", help="check a scenario without solving it")
     validate.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Chongqing scenario)")
 
     commands.add_parser("solvers", help="list the solvers available here")
+
+    frontier = commands.add_parser("frontier", help="trace the Pareto frontier of two criteria (epsilon-constraint)")
+    frontier.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Chongqing scenario)")
+    frontier.add_argument("--x", default="carbon", help="the criterion bounded along the frontier (default: carbon)")
+    frontier.add_argument("--y", default="output", help="the criterion optimised at each point (default: output)")
+    frontier.add_argument("--points", type=int, default=11, help="number of points, ends included (default: 11)")
+    frontier.add_argument("--out", help="folder to create (default: results/<scenario>-frontier-<x>-<y>-<time>)")
+    frontier.add_argument("--results-root", default="results", help="where new results folders go (default: results)")
+    frontier.add_argument("--solver", help="solver name: highs, cbc, or another available PuLP solver")
+    frontier.add_argument("--time-limit", type=float, help="solver time limit in seconds, per solve")
+    frontier.add_argument("--quiet", action="store_true", help="print only the results folder")
+
+    rerun = commands.add_parser("rerun", help="repeat the run of a results folder and say whether the numbers match")
+    rerun.add_argument("folder", help="a results folder written by `optimizer run`")
+    rerun.add_argument("--out", help="results folder to create (default: beside the original)")
+    rerun.add_argument("--tolerance", type=float, default=1e-6, help="relative tolerance (default: 1e-6)")
+
+    compare = commands.add_parser("compare", help="compare results folders (the first is the baseline)")
+    compare.add_argument("folders", nargs="+", metavar="RUN", help="two or more results folders")
+    compare.add_argument("--out", help="comparison folder to create (default: results/comparison-<time>)")
+    compare.add_argument("--results-root", default="results", help="where new folders go (default: results)")
+    compare.add_argument("--threshold", type=float, default=0.01,
+                         help="relative change in a pair's land that counts as changed (default: 0.01)")
     return parser
 
 
 def _terminated(signum, frame):
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: no half-written results folder
+
+
+def _objective_arguments(run) -> None:
+    group = run.add_argument_group("objective (overrides the scenario's)")
+    group.add_argument("--objective", metavar="CRITERION", help="optimise one criterion (with --bound: epsilon-constraint)")
+    group.add_argument("--weights", metavar="C=W,...", help="weighted sum of normalised criteria, e.g. output=2,carbon=1")
+    group.add_argument("--lexicographic", metavar="C,...", help="optimise criteria in this order, e.g. output,jobs")
+    group.add_argument("--tolerance", metavar="C=T,...",
+                       help="lexicographic tolerance per criterion: 2%% relative, or an amount in its units")
+    group.add_argument("--bound", metavar="C=V,...", help="bound criteria for epsilon-constraint, e.g. carbon=15e6")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,11 +100,17 @@ def _command(args) -> int:
             return _run(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "frontier":
+            return _frontier(args)
         if args.command == "solvers":
             from .solve import available_solvers
 
             print("\n".join(available_solvers()))
             return 0
+        if args.command == "rerun":
+            return _rerun(args)
+        if args.command == "compare":
+            return _compare(args)
     except ScenarioError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return BAD_INPUT
@@ -79,6 +123,10 @@ def _command(args) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`optimizer run | head`): stop quietly, as shell tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
 
 
@@ -108,6 +156,32 @@ def _validate(args) -> int:
     return 0
 
 
+def _rerun(args) -> int:
+    from .provenance import RERUN_MISMATCH, rerun
+
+    if args.out and Path(args.out).exists():
+        print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
+        return BAD_INPUT
+    outcome = rerun(args.folder, out=args.out, tolerance=args.tolerance)
+    print(outcome)
+    return 0 if outcome.matches else RERUN_MISMATCH
+
+
+def _compare(args) -> int:
+    from .comparison import compare
+
+    if len(args.folders) < 2:
+        print("error: compare needs two or more results folders", file=sys.stderr)
+        return BAD_INPUT
+    if args.out and Path(args.out).exists():
+        print(f"error: --out {args.out} exists already; folders are never overwritten", file=sys.stderr)
+        return BAD_INPUT
+    comparison = compare(args.folders, threshold=args.threshold)
+    folder = comparison.save(args.out, results_root=args.results_root)
+    print("\n".join([*comparison.summary_lines(), f"comparison: {folder}"]))
+    return 0
+
+
 def _run(args) -> int:
     from .api import solve
     from .report import ResultsFolderExists
@@ -116,12 +190,15 @@ def _run(args) -> int:
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
-    started = time.perf_counter()
-    scenario = load_scenario(args.scenario)
+    from .provenance import now
+
+    started_at, started = now(), time.perf_counter()
+    scenario = _with_objective(load_scenario(args.scenario), args)
     loaded = time.perf_counter() - started
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
     result = solve(scenario, solver=args.solver, **overrides)
     result.timings = {"load": loaded, **result.timings}
+    result.provenance["started"] = started_at
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     try:
@@ -136,6 +213,110 @@ def _run(args) -> int:
     return result.exit_code
 
 
+def _pairs(text: str, option: str) -> dict[str, str]:
+    pairs = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ScenarioError(f"'{item}' is not NAME=VALUE", file="command line", field=option,
+                                valid="e.g. output=2,carbon=1")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ScenarioError(f"'{text}' is not a number", file="command line", field=option) from None
+
+
+def _with_objective(scenario, args):
+    """The scenario with the objective the command line chose, if it chose one."""
+    chosen = [name for name in ("weights", "lexicographic") if getattr(args, name)]
+    if args.objective:
+        chosen.append("objective")
+    if len(chosen) > 1:
+        raise ScenarioError(f"--{' and --'.join(chosen)} exclude each other", file="command line",
+                            field=f"--{chosen[0]}", valid="one of --objective, --weights, --lexicographic")
+    for option, allowed in (("tolerance", "lexicographic"), ("bound", "objective")):
+        if getattr(args, option) and allowed not in chosen:
+            raise ScenarioError(f"--{option} needs --{allowed}", file="command line", field=f"--{option}")
+    if args.weights:
+        weights = {name: _number(value, "--weights") for name, value in _pairs(args.weights, "--weights").items()}
+        objective = {"method": "weighted", "weights": weights}
+    elif args.lexicographic:
+        tolerance = {}
+        for name, value in _pairs(args.tolerance or "", "--tolerance").items():
+            if value.endswith("%"):
+                tolerance[name] = {"relative": _number(value[:-1], "--tolerance") / 100}
+            else:
+                tolerance[name] = {"absolute": _number(value, "--tolerance")}
+        order = [name.strip() for name in args.lexicographic.split(",") if name.strip()]
+        objective = {"method": "lexicographic", "order": order, "tolerance": tolerance}
+    elif args.objective and args.bound:
+        bounds = {name: _number(value, "--bound") for name, value in _pairs(args.bound, "--bound").items()}
+        objective = {"method": "epsilon", "optimize": args.objective, "bounds": bounds}
+    elif args.objective:
+        objective = args.objective
+    else:
+        return scenario
+    try:
+        return scenario.with_changes(objective=objective)
+    except ScenarioError as error:
+        raise ScenarioError(error.problem, file="command line", field=f"--{chosen[0]} ({error.field})",
+                            valid=error.valid) from None
+
+
+def _frontier(args) -> int:
+    from .frontier_report import write_frontier
+    from .multicriteria import frontier, payoff_table
+    from .report import ResultsFolderExists
+    from .scenario import load_scenario
+
+    if args.out and Path(args.out).exists():
+        print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
+        return BAD_INPUT
+    scenario = load_scenario(args.scenario)
+    overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
+    table = frontier(scenario, x=args.x, y=args.y, points=args.points, progress=_progress(args.quiet),
+                     solver=args.solver, **overrides)
+    payoff = payoff_table(table["result"].iloc[0].scenario)
+    try:
+        folder = write_frontier(table, payoff, table["result"].iloc[0].scenario, args.out, args.results_root)
+    except ResultsFolderExists as error:
+        print(f"error: {error}", file=sys.stderr)
+        return BAD_INPUT
+    print(folder if args.quiet else _frontier_summary(table, folder))
+    return max(EXIT_CODES[status] for status in table["status"])
+
+
+def _progress(quiet: bool):
+    """Progress on the terminal (stderr), only when it is one."""
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        print(f"\rsolving the frontier: {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _frontier_summary(table, folder: Path) -> str:
+    a = table.attrs
+    lines = [f"frontier of {a['y']} against {a['x']}: {len(table)} points, "
+             f"{int((table['status'] == 'optimal').sum())} optimal"]
+    for _, row in table.iterrows():
+        if math.isnan(row["y"]):  # no solution
+            lines.append(f"  point {row['point']}: {row['status']}")
+            continue
+        mark = "  <- knee" if row["knee"] else ""
+        lines.append(f"  {a['x']} <= {row['bound']:,.6g} {a['x_unit']}: {a['y']} {row['y']:,.6g} {a['y_unit']}, "
+                     f"shadow price {row['shadow_price']:,.6g} {a['shadow_price_unit']}{mark}")
+    lines.append(f"results: {folder}")
+    return "\n".join(lines)
+
+
 def _summary(result, folder: Path) -> str:
     from .report import price_in_words
 
@@ -147,7 +328,9 @@ def _summary(result, folder: Path) -> str:
         lines.append(f"carbon: {k['carbon_mt']:,.3f} Mt CO2/yr{budget}")
         lines.append(f"land:   {k['land_km2']:,.2f} of {k['land_available_km2']:,.2f} km2 available")
         c = result.constraints
-        binding = c[c["binding"] & (c["family"] != "land")].sort_values("family")
+        # Limits that bind and are worth something; the carbon budget first, as the headline.
+        binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > 1e-9)]
+        binding = binding.sort_values("family", key=lambda family: family != "carbon", kind="stable")
         for _, row in binding.head(6).iterrows():
             lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
         if len(binding) > 6:

@@ -28,21 +28,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .criteria import CRITERIA, YUAN_PER_100M
+from .criteria import YUAN_PER_100M, Criterion, criteria_of
 
 # The coefficient of a violation variable in a row, per sense (one per direction it may move).
 DIRECTIONS = {"<=": (-1.0,), ">=": (1.0,), "==": (-1.0, 1.0)}
 
 
-def price_to_objective(price: float, objective: str) -> float:
+def optimised(scenario) -> Criterion:
+    """The criterion the scenario optimises, in whose units penalties are charged."""
+    return criteria_of(scenario)[scenario.objective_criteria[0]]
+
+
+def price_to_objective(price: float, criterion: Criterion) -> float:
     """A price in shadow-price units (yuan for the output objective) in objective units."""
-    return price / YUAN_PER_100M if objective == "output" else price
+    return price / YUAN_PER_100M if criterion.name == "output" else price
 
 
-def price_unit(objective: str, row_unit: str) -> str:
+def price_unit(criterion: Criterion, row_unit: str) -> str:
     """The unit of a shadow price or penalty for a row unit, as the results report it."""
-    criterion = CRITERIA[objective]
-    return f"yuan output per {row_unit}" if objective == "output" else f"{criterion.unit} {criterion.name} per {row_unit}"
+    if criterion.name == "output":
+        return f"yuan output per {row_unit}"
+    return f"{criterion.unit} {criterion.name} per {row_unit}"
 
 
 def add_violations(builder, rows, scale, penalty) -> list[np.ndarray]:
@@ -82,7 +88,8 @@ def soften(builder) -> None:
     scenario = builder.scenario
     soft = {family: rule.penalty_per_unit for family, rule in scenario.limits.items() if rule.soft}
     rows = [i for i, c in enumerate(builder.constraints) if c.family in soft]
-    penalty = [price_to_objective(soft[builder.constraints[i].family], scenario.objective) for i in rows]
+    criterion = optimised(scenario)
+    penalty = [price_to_objective(soft[builder.constraints[i].family], criterion) for i in rows]
     add_violations(builder, rows, np.ones(len(rows)), penalty)
 
 
@@ -98,6 +105,7 @@ def tables(result) -> dict[str, pd.DataFrame]:
     if not soft:
         return {}
     report = result.constraints.set_index("name")
+    criterion = optimised(scenario)
     rows = []
     for c in result.model.constraints:
         if c.family not in soft:
@@ -116,9 +124,9 @@ def tables(result) -> dict[str, pd.DataFrame]:
                 "activity": report.loc[c.name, "activity"],
                 "violation": violation,
                 "penalty_per_unit": soft[c.family],
-                "penalty_unit": price_unit(scenario.objective, c.unit),
+                "penalty_unit": price_unit(criterion, c.unit),
                 "cost": violation * soft[c.family],
-                "cost_unit": price_unit(scenario.objective, c.unit).split(" per ")[0],
+                "cost_unit": price_unit(criterion, c.unit).split(" per ")[0],
             }
         )
     columns = ["name", "family", "meaning", "sense", "rhs", "unit", "activity", "violation", "penalty_per_unit",

@@ -17,17 +17,26 @@ coefficients))``, no per-term Python arithmetic), so the same arrays serve repor
 Each rule family lives in ``optimizer.rules.<family>`` with its mathematics in the module
 docstring; ``optimizer.rules.RULE_FAMILIES`` lists them. Building runs three phases over the
 families: ``admit`` (filter the x[u,k] candidates), ``add_variables``, ``add_constraints``.
+
+The scenario's own indicators get a column each, like the built-in criteria. A compiled model
+can be *retargeted* (``Model.retargeted``): another objective, and bounds on criteria
+
+    criterion_bound[c]:  Σ_v a_c[v] · v ≤ ε_c   (a criterion to minimise; ≥ for one to maximise)
+
+(family ``criteria``), without rebuilding the rule families: the multi-criteria methods and the
+Pareto frontier (``optimizer.multicriteria``) re-solve one compiled model that way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import pulp
 
-from .criteria import CRITERIA
+from .criteria import CRITERIA, Criterion, criteria_of
 from .limits import soften
 from .scenario import Scenario
 
@@ -65,10 +74,16 @@ class Model:
     objective: str  # criterion name
     problem: pulp.LpProblem = field(repr=False)
     lp_variables: list[pulp.LpVariable] = field(repr=False)
+    criteria: dict[str, Criterion] = field(default_factory=lambda: dict(CRITERIA))  # built-in, indicators, objective
+
+    @property
+    def criterion(self) -> Criterion:
+        """The criterion optimised (possibly a composite of others)."""
+        return self.criteria[self.objective]
 
     @property
     def sense(self) -> str:
-        return CRITERIA[self.objective].sense
+        return self.criterion.sense
 
     @property
     def pairs(self) -> pd.DataFrame:
@@ -79,11 +94,64 @@ class Model:
     def is_mip(self) -> bool:
         return bool(self.variables["integer"].any())
 
+    def criterion_vector(self, name: str) -> np.ndarray:
+        """Each variable's effect on a criterion (a composite sums its parts' effects)."""
+        criterion = self.criteria[name]
+        if not criterion.is_composite:
+            return self.variables[name].to_numpy(dtype=float)
+        return sum(weight * self.criterion_vector(part) for part, weight in criterion.weights.items())
+
     def objective_vector(self) -> np.ndarray:
         """Objective coefficients: the criterion, worsened by every penalty."""
         penalty = self.variables["penalty"].to_numpy()
-        criterion = self.variables[self.objective].to_numpy()
+        criterion = self.criterion_vector(self.objective)
         return criterion - penalty if self.sense == "max" else criterion + penalty
+
+    def objective_value(self, values: np.ndarray) -> float:
+        """The objective at a solution, with a composite's constant term."""
+        return float(self.objective_vector() @ values) + self.criterion.offset
+
+    def totals(self, values: np.ndarray) -> dict[str, float]:
+        """Every criterion's total at a solution: one dot product each."""
+        return {name: float(self.criterion_vector(name) @ values) + c.offset for name, c in self.criteria.items()}
+
+    def retargeted(self, objective: str | Criterion, bounds: Mapping[str, float] | None = None) -> Model:
+        """This model with another objective and bounds on criteria (a new Model; this one is unchanged).
+
+        ``objective`` is a criterion name or a new (composite) Criterion; ``bounds`` maps criteria
+        to ε: ``criterion_bound[c]`` (family ``criteria``) keeps c at most ε if c is minimised,
+        at least ε if maximised. A bound on a criterion bounded already replaces it.
+        """
+        criteria = dict(self.criteria)
+        if isinstance(objective, Criterion):
+            criteria[objective.name] = objective
+            objective = objective.name
+        bounds = dict(bounds or {})
+        replaced = {f"criterion_bound[{name}]" for name in bounds}
+        rows = [(c, row) for c, row in zip(self.constraints, self.problem.constraints()) if c.name not in replaced]
+        model = replace(self, constraints=[c for c, _ in rows], objective=objective, criteria=criteria)
+        for name, epsilon in bounds.items():
+            c = criteria[name]
+            vector = model.criterion_vector(name)
+            positions = np.flatnonzero(vector)
+            bound = Constraint(
+                f"criterion_bound[{name}]",
+                "criteria",
+                positions,
+                vector[positions],
+                "<=" if c.sense == "min" else ">=",
+                float(epsilon) - c.offset,
+                c.unit,
+                f"bound on {c.label}: {'at most' if c.sense == 'min' else 'at least'} {epsilon:,.6g} {c.unit}",
+            )
+            model.constraints.append(bound)
+            rows.append((bound, _lp_constraint(model.lp_variables, f"bound_{name}", bound)))
+        # The rows kept are shared with this model's problem (PuLP constraints are not copied).
+        model.problem = pulp.LpProblem(self.problem.name)
+        _set_objective(model.problem, model)
+        for _, row in rows:
+            model.problem.addConstraint(row)
+        return model
 
     def constraint_table(self) -> pd.DataFrame:
         """The compiled constraints, one row each (for inspection and tests)."""
@@ -113,6 +181,7 @@ class ModelBuilder:
         self.scenario = scenario
         self.variables = pairs.reset_index(drop=True)
         self.constraints: list[Constraint] = []
+        self.effect_columns = [*criteria_of(scenario), "penalty"]
 
     def add_variables(self, kind: str, frame: pd.DataFrame) -> np.ndarray:
         """Append variables of a new kind; returns their positions.
@@ -125,7 +194,7 @@ class ModelBuilder:
         for column in PLACE_COLUMNS:
             if column not in frame:
                 frame[column] = ""
-        defaults = {"lower": 0.0, "upper": np.inf, "integer": False, **{c: 0.0 for c in EFFECT_COLUMNS}}
+        defaults = {"lower": 0.0, "upper": np.inf, "integer": False, **{c: 0.0 for c in self.effect_columns}}
         for column, value in defaults.items():
             if column not in frame:
                 frame[column] = value
@@ -221,7 +290,7 @@ def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
         }
     )
     intensity = units["land_intensity"].reindex(unit_ids).to_numpy()
-    for criterion in CRITERIA.values():
+    for criterion in criteria_of(scenario).values():
         if criterion.column is None:
             pairs[criterion.name] = 1.0
         else:
@@ -246,19 +315,33 @@ def build(scenario: Scenario) -> Model:
         family.add_constraints(builder)
     soften(builder)
 
-    model = Model(scenario, builder.variables, builder.constraints, scenario.objective, None, [])
-    model.problem, model.lp_variables = assemble(
-        scenario.name, model.variables, model.constraints, model.objective_vector(), model.sense == "max"
-    )
+    variables = builder.variables
+    # A multi-criteria objective compiles with the first criterion it involves; the methods in
+    # optimizer.multicriteria retarget the model from there.
+    objective = scenario.objective_criteria[0]
+    problem = pulp.LpProblem(scenario.name)
+    lp_variables = _lp_variables(problem, variables)
+    model = Model(scenario, variables, builder.constraints, objective, problem, lp_variables, criteria_of(scenario))
+    _set_objective(problem, model)
+    for index, c in enumerate(builder.constraints):
+        problem.addConstraint(_lp_constraint(lp_variables, f"c{index}", c))
     return model
 
 
 def assemble(
     name: str, variables: pd.DataFrame, constraints: list[Constraint], objective: np.ndarray, maximise: bool
 ) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
-    """The PuLP problem of a variable table, its constraints and an objective vector."""
+    """A PuLP problem from a variable table, its constraints and an objective vector (elastic copies)."""
     problem = pulp.LpProblem(name, pulp.LpMaximize if maximise else pulp.LpMinimize)
-    lp_variables = [
+    lp_variables = _lp_variables(problem, variables)
+    problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, np.asarray(objective, dtype=float).tolist())))
+    for index, c in enumerate(constraints):
+        problem.addConstraint(_lp_constraint(lp_variables, f"c{index}", c))
+    return problem, lp_variables
+
+
+def _lp_variables(problem: pulp.LpProblem, variables: pd.DataFrame) -> list[pulp.LpVariable]:
+    return [
         problem.add_variable(
             f"v{i}",
             lowBound=lower,
@@ -269,10 +352,18 @@ def assemble(
             zip(variables["lower"].tolist(), variables["upper"].tolist(), variables["integer"].tolist())
         )
     ]
-    problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, np.asarray(objective, dtype=float).tolist())))
-    for index, c in enumerate(constraints):
-        positions = np.concatenate([c.positions, c.violation_positions])
-        coefficients = np.concatenate([c.coefficients, c.violation_coefficients])
-        expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in positions], coefficients.tolist()))
-        problem.addConstraint(pulp.LpConstraint(expression, SENSES[c.sense], f"c{index}", c.rhs))
-    return problem, lp_variables
+
+
+def _lp_constraint(lp_variables: list[pulp.LpVariable], name: str, c: Constraint) -> pulp.LpConstraint:
+    """The solved row: its terms and, for a soft or elastic row, its violation variables."""
+    positions = np.concatenate([c.positions, c.violation_positions])
+    coefficients = np.concatenate([c.coefficients, c.violation_coefficients])
+    expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in positions], coefficients.tolist()))
+    return pulp.LpConstraint(expression, SENSES[c.sense], name, c.rhs)
+
+
+def _set_objective(problem: pulp.LpProblem, model: Model) -> None:
+    # Every variable appears in the objective (zeros too): a problem assembled from it and shared rows
+    # (Model.retargeted) then has them all, even those in no row.
+    problem.sense = pulp.LpMaximize if model.sense == "max" else pulp.LpMinimize
+    problem.setObjective(pulp.LpAffineExpression(zip(model.lp_variables, model.objective_vector().tolist())))

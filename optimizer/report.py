@@ -1,4 +1,5 @@
-"""Result → results folder: CSV tables, summary.json, the resolved scenario and report.md.
+"""Result → results folder: CSV tables, summary.json, the resolved scenario, report.md and
+report.html (``optimizer.html_report``), and manifest.json (``optimizer.provenance``).
 
 A folder is written whole or not at all: everything goes into a hidden temporary folder beside
 the target, which is renamed into place only when complete (a rename within one file system is
@@ -13,13 +14,13 @@ import math
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from .criteria import CRITERIA
 from .scenario import TABLES
 
 TABLE_FILES = ("allocation", "by_zone", "by_industry", "constraints")
@@ -40,15 +41,12 @@ def new_folder_name(scenario_name: str, results_root: Path) -> Path:
 
 
 def write_results(result, folder=None, results_root="results", report_started: float | None = None) -> Path:
+    from .html_report import html_report
+    from .provenance import collect, write_manifest
+
     started = report_started or time.perf_counter()
     target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
-    if target.exists():
-        raise ResultsFolderExists(f"{target} exists already; results folders are never overwritten")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned(target.parent)
-    partial = target.parent / f".{target.name}.partial-{os.getpid()}"
-    try:
-        partial.mkdir()
+    with atomic_folder(target) as partial:
         for name in TABLE_FILES:
             getattr(result, name).to_csv(partial / f"{name}.csv", index=False)
         for name, table in result.family_tables.items():
@@ -57,17 +55,41 @@ def write_results(result, folder=None, results_root="results", report_started: f
             result.diagnosis.write(partial)
         write_scenario(result.scenario, partial)
         (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
+        provenance = collect(result)
+        (partial / "report.html").write_text(html_report(result, provenance), encoding="utf-8")
         summary = result.summary()
         summary["timings_s"] = {**summary["timings_s"], "report": time.perf_counter() - started}
-        summary["written"] = datetime.now().isoformat(timespec="seconds")
-        (partial / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+        write_summary(summary, partial)
+        write_manifest(partial, provenance, summary["timings_s"])
+    return target
+
+
+@contextmanager
+def atomic_folder(target: Path):
+    """Yield a hidden temporary folder beside ``target``, renamed to it when the block completes.
+
+    The folder appears whole or not at all: on any failure or interruption the temporary folder
+    is removed. An existing ``target`` is never overwritten (ResultsFolderExists).
+    """
+    if target.exists():
+        raise ResultsFolderExists(f"{target} exists already; results folders are never overwritten")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(target.parent)
+    partial = target.parent / f".{target.name}.partial-{os.getpid()}"
+    try:
+        partial.mkdir()
+        yield partial
         if target.exists():
             raise ResultsFolderExists(f"{target} appeared while writing; results folders are never overwritten")
         partial.rename(target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return target
+
+
+def write_summary(summary: dict, folder: Path) -> None:
+    summary["written"] = datetime.now().isoformat(timespec="seconds")
+    (folder / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
 
 
 def remove_abandoned(results_root: Path) -> None:
@@ -141,16 +163,16 @@ def price_in_words(row: pd.Series) -> str:
 
 
 def _amount(value: float) -> str:
-    """1,500 / 36.4 million / 12.3 billion: readable at any size."""
+    """0.0312 / 1,500 / 36.4 million / 12.3 billion: readable at any size."""
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if value >= size:
             return f"{value / size:,.1f} {word}"
-    return _fmt(value, 0)
+    return _fmt(value, 0) if value >= 100 or value == 0 else f"{value:.3g}"
 
 
 def markdown_report(result) -> str:
     s = result.scenario
-    criterion = CRITERIA[result.model.objective]
+    criterion = result.model.criterion
     lines = [f"# Site allocation: {s.name}", ""]
     if s.description:
         lines += [s.description.strip(), ""]
@@ -186,6 +208,9 @@ def markdown_report(result) -> str:
     lines.append(f"| jobs (persons) | {_fmt(k['jobs'], 0)} | | |")
     lines.append(f"| energy (tce/yr) | {_fmt(k['energy_tce'], 0)} | | |")
     lines.append(f"| pollutant (t/yr) | {_fmt(k['pollutant_t'], 1)} | | |")
+    for name in s.indicators:
+        indicator = result.model.criteria[name]
+        lines.append(f"| {indicator.label} ({indicator.unit}) | {_fmt(k[name])} | | |")
     lines.append("")
 
     zones = result.by_zone.copy()

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .criteria import CRITERIA, YUAN_PER_100M
+from .criteria import YUAN_PER_100M
 from .diagnosis import Diagnosis
+from .limits import price_unit
 from .model import Model
 from .scenario import Scenario
 from .solve import Solution
@@ -30,6 +31,7 @@ COLUMNS = {  # criterion -> column name of its total in result tables
     "jobs": "jobs",
     "pollutant": "pollutant_t",
 }
+ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
 
@@ -46,6 +48,8 @@ class Result:
     solution: Solution = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # shown in the summary and every report
+    provenance: dict = field(default_factory=dict)  # extra facts for manifest.json: started, rerun_of
+    method_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # e.g. a multi-criteria method's payoff table
     diagnosis: Diagnosis | None = None  # why an infeasible scenario is infeasible (optimizer.diagnosis)
 
     # ---- status
@@ -88,11 +92,12 @@ class Result:
 
     @cached_property
     def allocation(self) -> pd.DataFrame:
-        """One row per (unit, industry) land variable x[u,k] that receives land."""
-        land = self.contributions[self.contributions["kind"] == "land"]
+        """One row per (unit, industry) that receives land: x[u,k] plus any park land y[p,k] in u."""
+        land = self.contributions[self.contributions["kind"].isin(ALLOCATION_KINDS)]
         names = self.scenario.table("units")["name"]
         industry_names = self.scenario.table("industries")["name"]
-        table = land[["unit", "zone", "industry", "category", *COLUMNS.values()]].copy()
+        place = ["unit", "zone", "industry", "category"]
+        table = land.groupby(place, sort=False, as_index=False)[list(COLUMNS.values())].sum()
         table.insert(1, "unit_name", names.reindex(table["unit"]).to_numpy())
         table.insert(4, "industry_name", industry_names.reindex(table["industry"]).to_numpy())
         return table.reset_index(drop=True)
@@ -127,7 +132,7 @@ class Result:
     @cached_property
     def constraints(self) -> pd.DataFrame:
         """Every constraint: rhs, activity, slack, shadow price (gain per unit relaxed), binding."""
-        criterion = CRITERIA[self.model.objective]
+        criterion = self.model.criterion
         rows = []
         for c, dual in zip(self.model.constraints, self.solution.duals):
             activity = float(c.coefficients @ self.values[c.positions]) if self.has_solution else np.nan
@@ -170,13 +175,15 @@ class Result:
             "output_per_t_co2_yuan": (totals["output_100m_yuan"] * YUAN_PER_100M / totals["carbon_t"])
             if totals["carbon_t"]
             else None,
+            **{name: float(self.model.criterion_vector(name) @ self.values) for name in self.scenario.indicators},
         }
 
     @cached_property
     def family_tables(self) -> dict[str, pd.DataFrame]:
         """Tables that rule families report (a family's optional ``tables(result)`` hook).
 
-        Each is written as ``<name>.csv`` in the results folder and shown in the report.
+        Each is written as ``<name>.csv`` in the results folder and shown in the report, after
+        them the tables of the method that produced the result (``method_tables``).
         """
         from . import limits
         from .rules import RULE_FAMILIES
@@ -185,12 +192,12 @@ class Result:
         for family in (*RULE_FAMILIES, limits):
             if hasattr(family, "tables") and self.has_solution:
                 tables.update(family.tables(self))
-        return tables
+        return {**tables, **self.method_tables}
 
     # ---- summary and saving
 
     def summary(self) -> dict:
-        criterion = CRITERIA[self.model.objective]
+        criterion = self.model.criterion
         s = self.solution
         return {
             "scenario": self.scenario.name,
@@ -236,12 +243,16 @@ class Result:
         )
 
 
+    def _repr_html_(self) -> str:
+        from .html_report import result_html
+
+        return result_html(self)
+
+
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
     return (part / whole.where(whole > 0)).astype(float)
 
 
 def _price(value: float, criterion, row_unit: str) -> tuple[float, str]:
     """A dual in objective units per row unit, turned into the reported units."""
-    if criterion.name == "output":
-        return value * YUAN_PER_100M, f"yuan output per {row_unit}"
-    return value, f"{criterion.unit} {criterion.name} per {row_unit}"
+    return value * (YUAN_PER_100M if criterion.name == "output" else 1.0), price_unit(criterion, row_unit)

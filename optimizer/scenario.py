@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 import pandas as pd
 import yaml
@@ -30,11 +31,13 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
-from .criteria import CRITERIA
+from .criteria import CRITERIA, SENSES, criteria_of
 from .errors import ScenarioError
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
@@ -75,15 +78,45 @@ def _valid_for(detail: dict) -> str | None:
 
 
 class Row(BaseModel):
-    """A table row: named columns only, plus free-text ``source*`` / ``note*`` columns."""
+    """A table row: named columns only, plus free-text ``source*`` / ``note*`` columns.
+
+    The industries table also takes the columns that the scenario's ``indicators`` declare
+    (passed in the validation context as ``indicator_columns``); their values are numbers. The
+    units and industries tables take the columns its ``resources`` declare (context
+    ``resource_columns``: table -> columns), numbers ≥ 0 or blank, read in ``_validate_row``.
+    """
 
     model_config = ConfigDict(frozen=True, extra="allow")
+    takes_indicators: ClassVar[bool] = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _indicator_values(cls, data, info: ValidationInfo):
+        declared = _indicator_columns(cls, info)
+        if not declared or not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        for column in declared & set(data):
+            value = data[column]
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = math.nan
+            if isinstance(value, bool) or not math.isfinite(number):
+                raise ValueError(f"indicator column '{column}' needs a finite number in every row (got {value!r})")
+            data[column] = number
+        return data
 
     @model_validator(mode="after")
-    def _only_documentation_extras(self):
+    def _only_documentation_extras(self, info: ValidationInfo):
+        declared = _indicator_columns(type(self), info) | _resource_columns(type(self), info)
         for key in self.model_extra or {}:
-            if not key.startswith(("source", "note")):
+            if not key.startswith(("source", "note")) and key not in declared:
                 valid = ", ".join(type(self).model_fields) + ", or any source*/note* column"
+                if type(self).takes_indicators:
+                    valid += ", or a column declared under `indicators`"
+                if type(self) is not Zone:
+                    valid += ", or a column declared under `resources`"
                 raise ValueError(f"unknown column '{key}' (valid columns: {valid})")
         return self
 
@@ -117,6 +150,8 @@ class Unit(Row):
 
 
 class Industry(Row):
+    takes_indicators: ClassVar[bool] = True
+
     id: Id
     name: str = ""
     name_zh: str = ""
@@ -137,6 +172,25 @@ class Industry(Row):
 
 
 ROW_MODELS: dict[str, type[Row]] = {"zones": Zone, "units": Unit, "industries": Industry}
+
+
+def _indicator_columns(row_model: type[Row], info: ValidationInfo) -> set[str]:
+    if not row_model.takes_indicators or not info.context:
+        return set()
+    return set(info.context.get("indicator_columns", ()))
+
+
+def _resource_columns(row_model: type[Row], info: ValidationInfo) -> set[str]:
+    table = next(name for name, model in ROW_MODELS.items() if model is row_model)
+    return set((info.context or {}).get("resource_columns", {}).get(table, ()))
+
+
+def _declared_indicator_columns(data: dict) -> set[str]:
+    """The columns a raw scenario's ``indicators`` section names (leniently: it is validated later)."""
+    indicators = data.get("indicators")
+    if not isinstance(indicators, Mapping):
+        return set()
+    return {spec["column"] for spec in indicators.values() if isinstance(spec, Mapping) and isinstance(spec.get("column"), str)}
 
 
 # --------------------------------------------------------------------------- settings
@@ -190,6 +244,221 @@ class LimitRule(Settings):
         return self
 
 
+# --------------------------------------------------------------------------- policy instruments
+# The rule families beyond zoning and the carbon budget, one section each (the family's module in
+# optimizer/rules/ has the mathematics). Every section is off unless the scenario fills it in;
+# names are checked against the tables in _check_policy_instruments.
+
+Ids = Annotated[tuple[Id, ...], Field(min_length=1)]
+
+
+class IndustryChain(Settings):
+    """Industry-chain docking: supporting land ≥ ratio × leading land (``rules.industry_chains``)."""
+
+    leading: Ids
+    supporting: Ids
+    ratio: NonNegative
+    within: Literal["zone", "city"] | dict[Id, Ids] = "zone"  # or named clusters of units
+
+
+class Park(Settings):
+    """A low-carbon industrial park inside a unit (``rules.parks``)."""
+
+    unit: Id
+    name: str = ""
+    land_km2: NonNegative
+    admits: Ids  # industries
+    max_carbon_intensity_t_per_10k_yuan: NonNegative | None = None  # the park's average
+
+
+class Parks(Settings):
+    sites: dict[Id, Park] = {}
+    only_in_parks: tuple[Id, ...] = ()  # industries that may locate only inside parks
+
+
+class EnergyCaps(Settings):
+    total_mtce: NonNegative | None = None  # Mt of standard coal equivalent per year
+    intensity_tce_per_10k_yuan: NonNegative | None = None  # per 10,000 yuan of output
+
+
+class EnergyControl(EnergyCaps):
+    """Dual control of energy: total and intensity, city-wide and per zone (``rules.energy``)."""
+
+    by_zone: dict[Id, EnergyCaps] = {}
+
+
+class CapacityReplacement(Settings):
+    """New "two high" land needs retired existing capacity (``rules.capacity_replacement``)."""
+
+    industries: tuple[Id, ...] = ()  # the "two high" industries
+    ratio: NonNegative = 1.0  # km² retired per km² of new two-high land
+    within: Literal["city", "zone"] = "city"
+    existing_km2: dict[Id, dict[Id, NonNegative]] = {}  # unit -> industry -> km²
+    # Per criterion, existing capacity's effect per km² as a multiple of new capacity's (default 1).
+    existing_multipliers: dict[Literal["output", "carbon", "energy", "jobs", "pollutant"], NonNegative] = {}
+
+
+class RegionalBalance(Settings):
+    """Each zone's (unit's) development within a tolerance of the city-wide value (``rules.balance``)."""
+
+    tolerance: NonNegative | None = None  # relative to the city-wide value; None: off
+    measure: Literal["land_share", "output_per_resident"] = "land_share"
+    level: Literal["zone", "unit"] = "zone"
+    members: tuple[Id, ...] | None = None  # None: every zone (unit) where some industry is admitted
+
+
+class ChargeTier(Settings):
+    up_to: Annotated[float, Field(gt=1, allow_inf_nan=False)] | None = None  # × the standard; None: no end
+    multiple: Positive = 1.0  # of the base charge
+
+
+class PollutionCharges(Settings):
+    """Emissions above a zone's standard are charged, in escalating tiers (``rules.pollution_charges``)."""
+
+    standards_t: dict[Id, NonNegative] = {}  # zone -> pollutant standard, t per year
+    base_charge_yuan_per_t: Positive | None = None
+    tiers: Annotated[tuple[ChargeTier, ...], Field(min_length=1)] = (ChargeTier(),)
+
+    @model_validator(mode="after")
+    def _tiers_convex(self):
+        if self.standards_t and self.base_charge_yuan_per_t is None:
+            raise ValueError("base_charge_yuan_per_t is required when standards_t is given")
+        ends = [tier.up_to for tier in self.tiers]
+        if None in ends[:-1]:
+            raise ValueError("only the last tier may leave out up_to (it then has no end)")
+        if any(b <= a for a, b in zip(ends[:-1], ends[1:]) if b is not None):
+            raise ValueError(f"tier ends up_to must increase (got {ends})")
+        multiples = [tier.multiple for tier in self.tiers]
+        if any(b < a for a, b in zip(multiples, multiples[1:])):
+            raise ValueError(f"tier multiples must not decrease, so that the charge is convex (got {multiples})")
+        return self
+
+
+class SharedIndustry(Settings):
+    source: str = ""  # the region the industry is transferred from
+    output_share: Share  # share of its output credited to that region
+
+
+class IndicatorSharing(Settings):
+    """Output credited back to source regions (``rules.indicator_sharing``)."""
+
+    industries: dict[Id, SharedIndustry] = {}
+    maximise_host_output: bool = False  # objective: output credited to the host city
+
+
+class Resource(Settings):
+    """A capacity besides land that industries use per km² (``rules.resources``)."""
+
+    measured_in: str  # e.g. "10k m3 per year", "persons"
+    capacity_column: Id  # units table: capacity per unit (blank: no limit)
+    use_column: Id  # industries table: use per km² at land intensity 1 (blank: none)
+    name: str = ""
+    total: NonNegative | None = None  # city-wide capacity
+
+
+def declared_columns(resources: Any) -> dict[str, set[str]]:
+    """The numeric columns a scenario's ``resources`` section adds to the units and industries tables."""
+    columns: dict[str, set[str]] = {"units": set(), "industries": set()}
+    for resource in (resources or {}).values() if isinstance(resources, Mapping) else ():
+        spec = resource.model_dump() if isinstance(resource, BaseModel) else resource
+        if isinstance(spec, Mapping):
+            for table, key in (("units", "capacity_column"), ("industries", "use_column")):
+                if isinstance(spec.get(key), str):
+                    columns[table].add(spec[key])
+    return columns
+
+
+class Indicator(Settings):
+    """A scenario's own criterion: an extra industries column, per km² at land intensity 1."""
+
+    column: str
+    sense: Literal[SENSES]  # type: ignore[valid-type]
+    unit: str = ""
+    label: str = ""
+
+
+class Tolerance(Settings):
+    """How far a lexicographic step may give up an earlier optimum: a fraction of it, or an amount."""
+
+    relative: NonNegative | None = None
+    absolute: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.relative is None) == (self.absolute is None):
+            raise ValueError("give exactly one of relative (a fraction of the optimum) or absolute (in its units)")
+        return self
+
+
+METHOD_FIELDS = {"weighted": {"weights"}, "lexicographic": {"order", "tolerance"}, "epsilon": {"optimize", "bounds"}}
+
+
+class MultiCriteria(Settings):
+    """``objective: {method: ...}``: several criteria at once (see ``optimizer.multicriteria``).
+
+    - weighted: minimise Σ w_c · (total_c − ideal_c) / (nadir_c − ideal_c), ideal and nadir
+      from the payoff table;
+    - lexicographic: optimise ``order`` in turn, each later one keeping the earlier ones
+      within their ``tolerance`` of their optima;
+    - epsilon: optimise ``optimize`` with the others bounded (``bounds``, in their units; at
+      most for a criterion to minimise, at least for one to maximise).
+    """
+
+    method: Literal[tuple(METHOD_FIELDS)]  # type: ignore[valid-type]
+    weights: dict[Id, NonNegative] = {}
+    order: tuple[Id, ...] = ()
+    tolerance: dict[Id, Tolerance] = {}
+    optimize: Id | None = None
+    bounds: dict[Id, Annotated[float, Field(allow_inf_nan=False)]] = {}
+
+    @model_validator(mode="after")
+    def _fields_match_method(self):
+        stray = {name for name in set().union(*METHOD_FIELDS.values()) - METHOD_FIELDS[self.method] if getattr(self, name)}
+        if stray:
+            raise ValueError(
+                f"{', '.join(sorted(stray))} does not apply to method {self.method} "
+                f"(it takes {', '.join(sorted(METHOD_FIELDS[self.method]))})"
+            )
+        if self.method == "weighted" and not any(weight > 0 for weight in self.weights.values()):
+            raise ValueError("method weighted needs weights with at least one above 0")
+        if self.method == "lexicographic":
+            if not self.order:
+                raise ValueError("method lexicographic needs an order of criteria")
+            if len(set(self.order)) < len(self.order):
+                raise ValueError("a criterion appears twice in order")
+            late = set(self.tolerance) - set(self.order[:-1])
+            if late:
+                raise ValueError(
+                    f"tolerance applies to the criteria before the last in order, not {', '.join(sorted(late))}"
+                )
+        if self.method == "epsilon":
+            if self.optimize is None or not self.bounds:
+                raise ValueError("method epsilon needs optimize (a criterion) and bounds on others")
+            if self.optimize in self.bounds:
+                raise ValueError(f"the optimised criterion {self.optimize} cannot also be bounded")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _only_what_the_method_takes(self, handler):
+        return {key: value for key, value in handler(self).items() if key == "method" or key in METHOD_FIELDS[self.method]}
+
+    @property
+    def criteria(self) -> list[str]:
+        """The criteria the method involves, the first being the one it starts from."""
+        if self.method == "weighted":
+            return [name for name, weight in self.weights.items() if weight > 0]
+        if self.method == "lexicographic":
+            return list(self.order)
+        return [self.optimize, *self.bounds]
+
+    def __str__(self) -> str:
+        if self.method == "weighted":
+            return "weighted(" + ", ".join(f"{c} {w:g}" for c, w in self.weights.items()) + ")"
+        if self.method == "lexicographic":
+            return "lexicographic(" + " > ".join(self.order) + ")"
+        return f"epsilon({self.optimize}; " + ", ".join(f"{c} {b:g}" for c, b in self.bounds.items()) + ")"
+
+
 class SolverSettings(Settings):
     name: str = "highs"
     time_limit_s: Positive | None = None
@@ -197,6 +466,17 @@ class SolverSettings(Settings):
     threads: Annotated[int, Field(ge=1)] | None = None
     msg: bool = False
     options: dict[str, Any] = {}
+
+
+class ReportSettings(Settings):
+    """How reports draw the scenario (see ``optimizer.charts``).
+
+    ``rings`` lays out the Concentric Circle diagram from the centre outward, one list of zones
+    per ring; zones sharing a ring are drawn as arcs on its east side, the first at the top.
+    Zones not listed get a ring each, outside the listed ones, in table order.
+    """
+
+    rings: tuple[tuple[Id, ...], ...] = ()
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -212,12 +492,42 @@ class Scenario(Settings):
     industries: tuple[Industry, ...]
     zoning: dict[Id, ZoneRule]
     carbon_budget: CarbonBudget = CarbonBudget()
-    objective: Literal[tuple(CRITERIA)] = "output"  # type: ignore[valid-type]
+    indicators: dict[Id, Indicator] = {}
+    objective: Id | MultiCriteria = "output"  # a criterion name, or a multi-criteria method
     solver: SolverSettings = SolverSettings()
+    industry_chains: dict[Id, IndustryChain] = {}
+    parks: Parks = Parks()
+    energy: EnergyControl = EnergyControl()
+    capacity_replacement: CapacityReplacement = CapacityReplacement()
+    balance: RegionalBalance = RegionalBalance()
+    pollution_charges: PollutionCharges = PollutionCharges()
+    indicator_sharing: IndicatorSharing = IndicatorSharing()
+    resources: dict[Id, Resource] = {}
+    report: ReportSettings = ReportSettings()
     limits: dict[Id, LimitRule] = {}  # by constraint family
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective_method(cls, value):
+        # Validated here, not by the union, so that an error names the method's own field.
+        if isinstance(value, Mapping):
+            try:
+                return MultiCriteria.model_validate(value)
+            except ValidationError as error:
+                detail = error.errors()[0]
+                field = ".".join(("objective", *(str(part) for part in detail["loc"])))
+                valid = ", ".join(METHOD_FIELDS) if detail["loc"] == ("method",) else None
+                raise ScenarioError(_pydantic_problem(detail), field=field, valid=valid) from None
+        if not isinstance(value, (str, MultiCriteria)):
+            raise ScenarioError(
+                f"objective must be a criterion name or a method (got {value!r})",
+                field="objective",
+                valid="e.g. `objective: output` or `objective: {method: weighted, weights: {output: 1, carbon: 1}}`",
+            )
+        return value
 
     @model_validator(mode="after")
     def _references_resolve(self):
@@ -232,6 +542,11 @@ class Scenario(Settings):
             raise KeyError(f"no table {name!r}; tables are {', '.join(TABLES)}")
         rows = [row.model_dump() for row in getattr(self, name)]
         return pd.DataFrame(rows).set_index("id")
+
+    @property
+    def objective_criteria(self) -> list[str]:
+        """The criteria the objective involves: one, or those of its multi-criteria method."""
+        return [self.objective] if isinstance(self.objective, str) else self.objective.criteria
 
     @property
     def categories(self) -> list[str]:
@@ -263,6 +578,8 @@ class Scenario(Settings):
                 )
             if key in TABLES:
                 data[key] = _changed_table(key, data[key], value)
+            elif key == "objective" and _switches_method(data[key], value):
+                data[key] = dict(value)
             elif isinstance(value, BaseModel):
                 data[key] = value.model_dump()
             elif isinstance(value, Mapping) and isinstance(data.get(key), dict):
@@ -282,6 +599,17 @@ class Scenario(Settings):
             f"{'none' if budget is None else f'{budget:g} Mt'}, objective {self.objective}, "
             f"solver {self.solver.name})"
         )
+
+    def _repr_html_(self) -> str:
+        from .html_report import scenario_html
+
+        return scenario_html(self)
+
+
+def _switches_method(old: Any, new: Any) -> bool:
+    """Settings of another objective method replace the old method's instead of merging into them."""
+    old_method = old.get("method") if isinstance(old, Mapping) else None
+    return isinstance(new, Mapping) and "method" in new and new["method"] != old_method
 
 
 def _changed_table(name: str, rows: list[dict], change: Any) -> list[dict]:
@@ -359,6 +687,51 @@ def _check_references(s: Scenario) -> None:
             raise ScenarioError(
                 f"unknown zone '{zone}'", field=f"carbon_budget.by_zone_mt.{zone}", valid=_listing(zones)
             )
+    drawn = [zone for ring in s.report.rings for zone in ring]
+    for zone in drawn:
+        if zone not in zones or drawn.count(zone) > 1:
+            problem = "unknown zone" if zone not in zones else "zone drawn in more than one ring"
+            raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=_listing(zones))
+    _check_criteria(s)
+    _check_policy_instruments(s)
+    _check_limits(s)
+
+
+def _check_criteria(s: Scenario) -> None:
+    """Indicators name new criteria and existing columns; the objective names known criteria."""
+    reserved = set(CRITERIA) | {"name", "kind", "unit", "zone", "industry", "category", "lower", "upper", "integer",
+                                "penalty", "weighted"}
+    columns = set(s.table("industries").columns) - {"name", "name_zh", "category", "min_km2", "max_km2"}
+    for name, indicator in s.indicators.items():
+        if name in reserved:
+            raise ScenarioError(
+                f"indicator name '{name}' is taken (built-in criteria: {', '.join(CRITERIA)})", field=f"indicators.{name}"
+            )
+        if indicator.column not in columns or indicator.column.startswith(("source", "note")):
+            numeric = sorted(c for c in columns if not c.startswith(("source", "note")))
+            raise ScenarioError(
+                f"the industries table has no numeric column '{indicator.column}'",
+                field=f"indicators.{name}.column",
+                valid=_listing(numeric),
+            )
+    criteria = criteria_of(s)
+    objective = s.objective
+    named = {"objective": [objective]} if isinstance(objective, str) else {
+        "objective.weights": list(objective.weights),
+        "objective.order": list(objective.order),
+        "objective.tolerance": list(objective.tolerance),
+        "objective.optimize": [objective.optimize] if objective.optimize else [],
+        "objective.bounds": list(objective.bounds),
+    }
+    for field, names in named.items():
+        for name in names:
+            if name not in criteria:
+                raise ScenarioError(f"unknown criterion '{name}'", field=field, valid=", ".join(criteria))
+
+
+
+def _check_limits(s: Scenario) -> None:
+    """Limits name families that exist; a soft family's penalty is in the units of one optimised criterion."""
     from . import rules  # the families that exist, looked up now: a test or plug-in may add one
 
     families = {family.FAMILY for family in rules.RULE_FAMILIES}
@@ -367,6 +740,108 @@ def _check_references(s: Scenario) -> None:
             raise ScenarioError(
                 f"unknown family of limits '{family}'", field=f"limits.{family}", valid=_listing(families)
             )
+    soft = [family for family, rule in s.limits.items() if rule.soft]
+    if soft and not isinstance(s.objective, str) and s.objective.optimize is None:
+        raise ScenarioError(
+            f"soft limits ({', '.join(soft)}) charge their penalty in the units of the criterion optimised, "
+            f"but the objective is {s.objective}",
+            field=f"limits.{soft[0]}",
+            valid="a single-criterion objective or an epsilon method, or firm/hard limits",
+        )
+
+
+def _known(names, valid, field: str, what: str) -> None:
+    for name in names:
+        if name not in valid:
+            raise ScenarioError(f"unknown {what} '{name}'", field=field, valid=_listing(valid))
+
+
+def _check_policy_instruments(s: Scenario) -> None:
+    """Every name the policy-instrument sections use is defined, and each section is coherent."""
+    zones = {zone.id for zone in s.zones}
+    units = {unit.id: unit for unit in s.units}
+    industries = {industry.id for industry in s.industries}
+    for chain_id, chain in s.industry_chains.items():
+        field = f"industry_chains.{chain_id}"
+        _known(chain.leading, industries, f"{field}.leading", "industry")
+        _known(chain.supporting, industries, f"{field}.supporting", "industry")
+        if set(chain.leading) & set(chain.supporting):
+            raise ScenarioError("an industry cannot be both leading and supporting in one chain", field=field)
+        for cluster, members in (chain.within.items() if isinstance(chain.within, dict) else ()):
+            _known(members, units, f"{field}.within.{cluster}", "unit")
+
+    parks = s.parks
+    in_parks: dict[str, float] = {}
+    for park_id, park in parks.sites.items():
+        _known([park.unit], units, f"parks.sites.{park_id}.unit", "unit")
+        _known(park.admits, industries, f"parks.sites.{park_id}.admits", "industry")
+        in_parks[park.unit] = in_parks.get(park.unit, 0.0) + park.land_km2
+    for unit, land in in_parks.items():
+        if land > units[unit].land_km2 * (1 + 1e-9):
+            raise ScenarioError(
+                f"the parks in unit '{unit}' hold {land:g} km², more than its {units[unit].land_km2:g} km² of land",
+                field="parks.sites",
+                valid="park land within the land_km2 of its unit",
+            )
+    _known(parks.only_in_parks, industries, "parks.only_in_parks", "industry")
+    admitted_in_parks = {industry for park in parks.sites.values() for industry in park.admits}
+    for industry in parks.only_in_parks:
+        if industry not in admitted_in_parks:
+            raise ScenarioError(
+                f"'{industry}' may locate only in parks, but no park admits it",
+                field="parks.only_in_parks",
+                valid="add it to a park's admits, or take it off only_in_parks",
+            )
+
+    _known(s.energy.by_zone, zones, "energy.by_zone", "zone")
+
+    replacement = s.capacity_replacement
+    _known(replacement.industries, industries, "capacity_replacement.industries", "industry")
+    for unit, stock in replacement.existing_km2.items():
+        _known([unit], units, "capacity_replacement.existing_km2", "unit")
+        _known(stock, set(replacement.industries), f"capacity_replacement.existing_km2.{unit}", "two-high industry")
+
+    balance = s.balance
+    if balance.members is not None:
+        _known(balance.members, zones if balance.level == "zone" else units, "balance.members", balance.level)
+    if balance.tolerance is not None and balance.measure == "output_per_resident":
+        for index, unit in enumerate(s.units):
+            if unit.population_10k is None:
+                raise ScenarioError(
+                    "balancing output per resident needs every unit's population",
+                    field="units.population_10k",
+                    row=index,
+                )
+
+    charges = s.pollution_charges
+    _known(charges.standards_t, zones, "pollution_charges.standards_t", "zone")
+    sharing = s.indicator_sharing
+    _known(sharing.industries, industries, "indicator_sharing.industries", "industry")
+    # Both deduct yuan from the objective: it must be output (alone, or optimised under epsilon bounds).
+    optimised = s.objective if isinstance(s.objective, str) else s.objective.optimize
+    for section, on in (("pollution_charges", bool(charges.standards_t)), ("indicator_sharing", sharing.maximise_host_output)):
+        if on and optimised != "output":
+            raise ScenarioError(
+                f"{section} deducts yuan from the objective, but the objective is {s.objective}",
+                field=section,
+                valid="objective: output (or an epsilon method optimising output), or turn the section off",
+            )
+
+    for resource_id, resource in s.resources.items():
+        for table, column in (("units", resource.capacity_column), ("industries", resource.use_column)):
+            values = [row.model_dump().get(column, _ABSENT) for row in getattr(s, table)]
+            field = f"resources.{resource_id}.{'capacity_column' if table == 'units' else 'use_column'}"
+            if all(value is _ABSENT for value in values):
+                raise ScenarioError(f"the {table} table has no column '{column}'", field=field)
+            if not all(value is _ABSENT or value is None or _is_number(value) for value in values):
+                raise ScenarioError(f"the {table} column '{column}' is not numeric", field=field)
+
+
+_ABSENT = object()
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _listing(names) -> str:
@@ -384,6 +859,7 @@ class _Source:
     def __init__(self):
         self.layers: list[tuple[Path, dict[tuple, int]]] = []  # child first
         self.tables: dict[str, tuple[Path | None, int]] = {}  # table -> (file, line of row 0)
+        self.updated: dict[tuple[str, int, str], tuple[Path | None, int | None]] = {}  # (table, row, column) -> YAML
         self.files: dict[str, str] = {}
 
     def locate(self, loc: tuple) -> tuple[Path | None, int | None]:
@@ -410,19 +886,31 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
 def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
     """Validate a plain-dict scenario, turning every failure into one ScenarioError."""
     try:
+        context = {
+            "indicator_columns": _declared_indicator_columns(data),
+            "resource_columns": {
+                table: columns - set(ROW_MODELS[table].model_fields)
+                for table, columns in declared_columns(data.get("resources")).items()
+            },
+        }
         for table in TABLES:
             if table in data and isinstance(data[table], list):
-                data[table] = [_validate_row(table, index, row, sources) for index, row in enumerate(data[table])]
-        return Scenario.model_validate(data)
+                data[table] = [
+                    _validate_row(table, index, row, sources, context) for index, row in enumerate(data[table])
+                ]
+        return Scenario.model_validate(data, context=context)
     except ScenarioError as error:
         raise _placed(error, sources) from None
     except ValidationError as error:
         raise _from_pydantic(error, sources) from None
 
 
-def _validate_row(table: str, index: int, row: Any, sources: _Source | None) -> Row:
+def _validate_row(table: str, index: int, row: Any, sources: _Source | None, context: dict) -> Row:
     try:
-        return ROW_MODELS[table].model_validate(row)
+        numeric = context["resource_columns"].get(table, set())
+        if numeric and isinstance(row, Mapping):
+            row = {**row, **{column: _declared_number(row[column], table, column, index) for column in numeric & row.keys()}}
+        return ROW_MODELS[table].model_validate(row, context=context)
     except ValidationError as error:
         detail = error.errors()[0]
         field = ".".join(str(part) for part in detail["loc"]) or None
@@ -435,6 +923,24 @@ def _validate_row(table: str, index: int, row: Any, sources: _Source | None) -> 
         ) from None
 
 
+def _declared_number(value: Any, table: str, column: str, index: int) -> float | None:
+    """A value of a declared numeric column: blank means not given, otherwise a number ≥ 0."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (0 <= number < float("inf")) or isinstance(value, bool):
+        raise ScenarioError(
+            f"'{value}' is not a number ≥ 0 (column declared in the scenario's resources)",
+            field=f"{table}.{column}",
+            row=index,
+            valid="a finite number ≥ 0, or blank",
+        )
+    return number
+
+
 def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
     """Fill in the file and line of an error raised without them."""
     if error.file is not None:
@@ -442,8 +948,11 @@ def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
     if sources is None:
         error.file = "with_changes()"
         return ScenarioError(**_fields(error))
-    table = (error.field or "").split(".")[0]
-    if table in sources.tables and error.row is not None:
+    table, _, column = (error.field or "").partition(".")
+    if (table, error.row, column) in sources.updated:  # the bad value came from a YAML `update:`
+        file, error.line = sources.updated[(table, error.row, column)]
+        error.file, error.row = str(file), None
+    elif table in sources.tables and error.row is not None:
         file, first_line = sources.tables[table]
         if file is not None and first_line:
             error.line, error.row = first_line + error.row, None
@@ -521,8 +1030,6 @@ def _from_pydantic(error: ValidationError, sources: _Source | None) -> ScenarioE
         parent = _settings_at(loc[:-1])
         if parent is not None:
             valid = ", ".join(parent.model_fields)
-    if detail["type"] == "literal_error":
-        valid = ", ".join(CRITERIA)
     problem = ScenarioError(_pydantic_problem(detail), field=".".join(loc), valid=valid)
     return _placed(problem, sources)
 
@@ -711,6 +1218,10 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict]:
     if spec.get("update"):
         file, _ = source.locate((table, "update"))
         rows = _updated_rows(rows, spec["update"], table, file=str(file))
+        index = {row.get("id"): position for position, row in enumerate(rows)}
+        for row_id, fields in spec["update"].items():
+            for column in fields:
+                source.updated[(table, index[row_id], column)] = source.locate((table, "update", str(row_id), column))
     return rows
 
 

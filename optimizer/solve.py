@@ -166,7 +166,7 @@ def solve_model(model: Model, settings: SolverSettings) -> Solution:
         duals = -duals
     if outcome.status != "optimal":
         duals[:] = np.nan
-    objective = None if np.isnan(values).any() else float(model.objective_vector() @ values)
+    objective = None if np.isnan(values).any() else model.objective_value(values)
     return Solution(outcome.status, objective, values, duals, outcome.solver, outcome.version, outcome.seconds,
                     outcome.message, outcome.best_bound, outcome.gap, _options(settings))
 

@@ -61,7 +61,7 @@ CASES = [
     ("bad-encoding", {"zones_bytes": "id,name,name_zh\na,Zone A,甲区\nb,Zone B,乙区\n".encode("gb18030")}, ["zones.csv", "UTF-8"]),
     ("bad-id", {"units": UNITS.replace("u2,Unit two", "u 2,Unit two")}, ["units.csv", "line 3", "units.id"]),
     ("limits-unknown-family", {"changes": {"limits": {"carbn": {"firm": True}}}},
-     ["tiny.yaml", "line", "limits.carbn", "Valid: carbon, industry_bounds, land, zoning"]),
+     ["tiny.yaml", "line", "limits.carbn", "Valid: balance, capacity_replacement, carbon, energy,"]),
     ("limits-firm-and-soft", {"changes": {"limits": {"carbon": {"firm": True, "soft": True, "penalty_per_unit": 1}}}},
      ["tiny.yaml", "limits.carbon", "either firm or soft"]),
     ("limits-soft-without-penalty", {"changes": {"limits": {"land": {"soft": True}}}},
@@ -124,6 +124,15 @@ def test_update_of_a_row_that_does_not_exist(tmp_path, capsys):
     )
     code, err = run_cli(["run", str(tmp_path / "variant.yaml")], tmp_path, capsys)
     assert code == 2 and "steel" in err and "Valid: hi, lo" in err
+
+
+def test_a_bad_value_in_an_update_names_the_yaml_line(tmp_path, capsys):
+    write_tiny(tmp_path)
+    (tmp_path / "variant.yaml").write_text(
+        "extends: tiny.yaml\nunits:\n  update:\n    u2:\n      land_km2: -3\n", encoding="utf-8"
+    )
+    code, err = run_cli(["run", str(tmp_path / "variant.yaml")], tmp_path, capsys)
+    assert code == 2 and "variant.yaml, line 5" in err and "units.land_km2" in err
 
 
 def test_existing_out_folder_is_never_overwritten(tmp_path, capsys):

@@ -16,7 +16,7 @@ from conftest import INDUSTRIES, write_tiny
 from optimizer.cli import main
 
 FILES = {"allocation.csv", "by_zone.csv", "by_industry.csv", "constraints.csv", "summary.json", "scenario.yaml",
-         "scenario", "report.md"}
+         "scenario", "report.md", "report.html", "manifest.json"}
 
 
 def test_run_with_no_argument_solves_the_default(tmp_path):

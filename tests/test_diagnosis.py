@@ -35,7 +35,7 @@ def test_industry_minimum_above_the_land_that_admits_it(tmp_path):
     d = result.diagnosis
     assert d.status == "explained" and d.fewest
     assert changes_of(result) == {"industry_min[lo]": pytest.approx((15, 5))}
-    assert d.changes[0].sentence == "minimum land for lo city-wide cannot be met: 5 km² short (needs ≤ 15 km²)"
+    assert d.changes[0].sentence == "minimum land for Low carbon city-wide cannot be met: 5 km² short (needs ≤ 15 km²)"
     # The presolve check proved it before any solve, naming the missing admitted land.
     (finding,) = [f for f in d.findings if f.severity == "error"]
     assert finding.check == "minimums_vs_land"
@@ -137,7 +137,7 @@ def test_cli_prints_and_writes_the_diagnosis(tmp_path, capsys):
     assert main(["run", str(path), "--results-root", str(root)]) == 3
     out = capsys.readouterr().out
     assert "why: the limits cannot all hold at once" in out
-    assert "minimum land for lo city-wide cannot be met: 5 km² short (needs ≤ 15 km²)" in out
+    assert "minimum land for Low carbon city-wide cannot be met: 5 km² short (needs ≤ 15 km²)" in out
     (folder,) = root.iterdir()
     saved = json.loads((folder / "diagnosis.json").read_text(encoding="utf-8"))
     assert saved == json.loads(json.dumps(optimizer.solve(path).diagnosis.to_dict()))

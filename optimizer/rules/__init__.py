@@ -13,5 +13,8 @@ module, its section of the scenario schema, and one line here.
 """
 
 from . import carbon, industry_bounds, land, zoning
+from . import balance, capacity_replacement, energy, indicator_sharing, industry_chains, parks, pollution_charges, resources
 
 RULE_FAMILIES = (zoning, land, carbon, industry_bounds)
+# The seeds' policy instruments, each off unless its scenario section turns it on.
+RULE_FAMILIES += (industry_chains, parks, energy, capacity_replacement, balance, pollution_charges, indicator_sharing, resources)

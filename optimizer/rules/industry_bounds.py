@@ -34,5 +34,5 @@ def add_constraints(builder) -> None:
                 sense,
                 value,
                 "km2",
-                f"{'minimum' if bound == 'min' else 'maximum'} land for {industry.id} city-wide",
+                f"{'minimum' if bound == 'min' else 'maximum'} land for {industry.name or industry.id} city-wide",
             )

@@ -1,0 +1,103 @@
+"""Resources besides land: water, energy supply, labour… that units have and industries use per km².
+
+Resource ρ names a capacity column of the units table (R_u^ρ; blank: no limit) and a use column
+of the industries table (a_k^ρ per km² at land intensity 1; blank: none). Like every per-km²
+coefficient, use scales with the unit's land intensity m_u. A variable v of industry k in unit u
+that uses land_v km² (x[u,k], park land, projects; retirements use none) uses land_v·a_k^ρ·m_u:
+
+    resource[ρ,u]:  Σ_{v∈u} land_v · a_{k(v)}^ρ · m_u · v ≤ R_u^ρ          (the resource's own unit)
+    resource[ρ]:    Σ_v     land_v · a_{k(v)}^ρ · m_{u(v)} · v ≤ R^ρ        (optional city total)
+
+Each row's shadow price is what one more unit of the resource there would add to the objective.
+The columns are declared here, so the tables accept them (any other unknown column is an error).
+
+Scenario section ``resources`` (off when empty)::
+
+    resources:
+      water:
+        name: fresh water
+        measured_in: 10k m3 per year
+        capacity_column: water_10k_m3            # in the units table
+        use_column: water_10k_m3_per_km2         # in the industries table
+        total: 1500                              # optional city-wide capacity
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._report import with_prices
+
+FAMILY = "resources"
+
+
+def _use(scenario, variables: pd.DataFrame, resource) -> pd.Series:
+    """Use of the resource per unit of each variable (zeros dropped)."""
+    units = scenario.table("units")
+    industries = scenario.table("industries")
+    per_km2 = pd.to_numeric(industries[resource.use_column], errors="coerce").fillna(0.0)
+    rows = variables[(variables["land"] != 0) & (variables["industry"] != "")]
+    use = (
+        rows["land"]
+        * per_km2.reindex(rows["industry"]).to_numpy()
+        * units["land_intensity"].reindex(rows["unit"]).to_numpy()
+    )
+    return use[use != 0]
+
+
+def _capacities(scenario, resource) -> pd.Series:
+    capacity = pd.to_numeric(scenario.table("units")[resource.capacity_column], errors="coerce")
+    return capacity.dropna()
+
+
+def add_constraints(builder) -> None:
+    for resource_id, resource in builder.scenario.resources.items():
+        use = _use(builder.scenario, builder.variables, resource)
+        title = resource.name or resource_id
+        builder.add_grouped(
+            FAMILY,
+            "unit",
+            use.reindex(builder.variables.index, fill_value=0.0),
+            "<=",
+            _capacities(builder.scenario, resource).to_dict(),
+            resource.measured_in,
+            name=f"resource[{resource_id},{{key}}]",
+            meaning=f"{title} available in {{key}}",
+        )
+        if resource.total is not None:
+            builder.add(
+                f"resource[{resource_id}]",
+                FAMILY,
+                use.index.to_numpy(),
+                use.to_numpy(),
+                "<=",
+                resource.total,
+                resource.measured_in,
+                f"{title} available city-wide",
+            )
+
+
+def tables(result) -> dict[str, pd.DataFrame]:
+    frames = []
+    for resource_id, resource in result.scenario.resources.items():
+        use = _use(result.scenario, result.model.variables, resource)
+        used = (use * result.values[use.index]).groupby(result.model.variables.loc[use.index, "unit"]).sum()
+        capacity = _capacities(result.scenario, resource)
+        units = sorted(set(used.index) | set(capacity.index))
+        frame = pd.DataFrame(
+            {
+                "resource": resource_id,
+                "measured_in": resource.measured_in,
+                "unit": units,
+                "capacity": capacity.reindex(units).to_numpy(),
+                "used": used.reindex(units, fill_value=0.0).to_numpy(),
+            }
+        )
+        if resource.total is not None:
+            frame.loc[len(frame)] = [resource_id, resource.measured_in, "city", resource.total, used.sum()]
+        frame["used_share"] = frame["used"] / frame["capacity"].where(frame["capacity"] > 0)
+        frame["constraint"] = [
+            f"resource[{resource_id}]" if unit == "city" else f"resource[{resource_id},{unit}]" for unit in frame["unit"]
+        ]
+        frames.append(with_prices(result, frame))
+    return {"resources": pd.concat(frames, ignore_index=True)} if frames else {}

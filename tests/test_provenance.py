@@ -1,0 +1,94 @@
+"""manifest.json in every results folder, and `optimizer rerun`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pulp
+import pytest
+
+import optimizer
+from conftest import write_tiny
+from optimizer.cli import main
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run(tmp_path, changes=None) -> Path:
+    root = tmp_path / "results"
+    assert main(["run", str(write_tiny(tmp_path / "s", changes)), "--results-root", str(root), "--quiet"]) == 0
+    return max(root.iterdir())
+
+
+def test_the_manifest_says_where_every_number_came_from(tmp_path):
+    folder = _run(tmp_path, {"carbon_budget": {"total_mt": 5}})
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    # The scenario and every data file it was read from, with their SHA-256.
+    files = manifest["scenario"]["files"]
+    assert {Path(p).name for p in files} == {"tiny.yaml", "zones.csv", "units.csv", "industries.csv"}
+    for path, digest in files.items():
+        assert _sha(Path(path)) == digest
+    assert manifest["scenario"]["changed_after_loading"] is False
+    assert manifest["scenario"]["settings"]["carbon_budget"]["total_mt"] == 5
+    # The resolved copy in the folder, and every file written, hashed.
+    assert set(manifest["resolved_scenario"]) == {"scenario.yaml", "scenario/zones.csv", "scenario/units.csv",
+                                                  "scenario/industries.csv"}
+    written = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest["outputs"]) == written
+    for path, digest in manifest["outputs"].items():
+        assert _sha(folder / path) == digest
+    # Software, solver, status and timings.
+    assert manifest["tool"]["version"] == optimizer.__version__
+    git = manifest["tool"]["git"]
+    if (Path(optimizer.__file__).parent.parent / ".git").exists():
+        assert re.fullmatch(r"[0-9a-f]{40}", git["commit"]) and isinstance(git["dirty"], bool)
+    assert manifest["packages"]["pulp"] == pulp.__version__
+    assert re.fullmatch(r"3\.\d+\.\d+", manifest["python"])
+    assert manifest["solver"]["name"] == "highs" and manifest["solver"]["version"]
+    assert manifest["solver"]["options"]["name"] == "highs"
+    # max 10h + 4l, h + l ≤ 15, 0.5h + 0.1l ≤ 5 (Mt → 100m yuan per km² units): h = 8.75, l = 6.25 → 112.5.
+    assert manifest["result"]["status"] == "optimal"
+    assert manifest["result"]["objective"] == pytest.approx(112.5)
+    assert manifest["result"]["gap"] == 0.0
+    assert set(manifest["timings_s"]) == {"load", "build", "checks", "solve", "report"}
+    assert manifest["started"] and manifest["host"]
+
+
+def test_a_scenario_changed_in_python_says_so(tmp_path):
+    scenario = optimizer.load_scenario(write_tiny(tmp_path / "s"))
+    folder = optimizer.solve(scenario.with_changes(carbon_budget={"total_mt": 5})).save(tmp_path / "r")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"]["changed_after_loading"] is True
+
+
+def test_rerun_of_a_fresh_folder_matches(tmp_path, capsys):
+    folder = _run(tmp_path, {"carbon_budget": {"total_mt": 5}})
+    capsys.readouterr()
+    assert main(["rerun", str(folder), "--out", str(tmp_path / "again")]) == 0
+    out = capsys.readouterr().out
+    assert "match: status, objective and allocation agree" in out
+    manifest = json.loads((tmp_path / "again" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["rerun_of"] == str(folder)
+
+
+def test_rerun_of_an_edited_folder_is_a_mismatch(tmp_path, capsys):
+    folder = _run(tmp_path, {"carbon_budget": {"total_mt": 5}})
+    units = folder / "scenario" / "units.csv"
+    units.write_text(units.read_text(encoding="utf-8").replace("u2,Unit two,,b,5.0", "u2,Unit two,,b,8.0"),
+                     encoding="utf-8")
+    capsys.readouterr()
+    assert main(["rerun", str(folder), "--out", str(tmp_path / "again")]) == 5
+    out = capsys.readouterr().out
+    assert "scenario/units.csv was edited after the run" in out
+    # 18 km² now: 0.4h = 5 − 1.8 → h = 8, l = 10 → 120 (was 112.5).
+    assert "objective: 112.5 then, 120 now" in out and "mismatch" in out
+
+
+def test_rerun_needs_a_results_folder(tmp_path, capsys):
+    assert main(["rerun", str(tmp_path)]) == 2
+    assert "is not a results folder" in capsys.readouterr().err
