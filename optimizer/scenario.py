@@ -653,9 +653,9 @@ def _check_references(s: Scenario) -> None:
             seen.add(row.id)
     zones = {zone.id for zone in s.zones}
     categories = set(s.categories)
-    for table in ("units", "industries"):
+    for table in TABLES:
         if not getattr(s, table):
-            raise ScenarioError(f"the {table} table is empty", field=table)
+            raise ScenarioError(f"the {table} table is empty", field=table, valid="at least one row")
     for index, unit in enumerate(s.units):
         if unit.zone not in zones:
             raise ScenarioError(

@@ -10,7 +10,7 @@ pointed somewhere wrong. Whatever happens, ``optimizer run`` and ``optimizer val
   would be valid; and write nothing;
 - otherwise write exactly one complete results folder and no partial one.
 
-The number of examples is bounded for CI (``BAD_INPUT_EXAMPLES``, default 60 per test).
+The number of examples is bounded for CI (``BAD_INPUT_EXAMPLES``, default 30 per test).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from conftest import write_tiny
 from optimizer.cli import main
 
-EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "30"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # A valid scenario that uses every section, so that mutations reach every part of the schema.
