@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--results-root", default="results", help="where new results folders go (default: results)")
     run.add_argument("--solver", help="solver name: highs, cbc, or another available PuLP solver")
     run.add_argument("--time-limit", type=float, help="solver time limit in seconds")
+    run.add_argument(
+        "--gap", type=fraction, help="relative MIP gap at which to stop, e.g. 0.01 (a run stopped at the time "
+        "limit within this gap counts as optimal)"
+    )
     run.add_argument("--quiet", action="store_true", help="print only the results folder")
     _objective_arguments(run)
 
@@ -69,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--threshold", type=float, default=0.01,
                          help="relative change in a pair's land that counts as changed (default: 0.01)")
     return parser
+
+
+def fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction in [0, 1)")
+    return value
 
 
 def _terminated(signum, frame):
@@ -146,6 +157,9 @@ def _validate(args) -> int:
         f"{len(model.pairs)} admitted unit-industry pairs, {len(model.variables)} variables, "
         f"{len(model.constraints)} constraints"
     )
+    kinds = model.variables["kind"].value_counts()
+    if len(kinds) > 1:
+        print("variables by kind: " + ", ".join(f"{kind} {count}" for kind, count in kinds.items()))
     for finding in findings:
         print(finding, file=sys.stderr if finding.severity == "error" else sys.stdout)
     codes = [f.exit_code for f in findings if f.severity == "error"]
@@ -196,6 +210,8 @@ def _run(args) -> int:
     scenario = _with_objective(load_scenario(args.scenario), args)
     loaded = time.perf_counter() - started
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
+    if args.gap is not None:
+        overrides["mip_gap"] = args.gap
     result = solve(scenario, solver=args.solver, **overrides)
     result.timings = {"load": loaded, **result.timings}
     result.provenance["started"] = started_at
@@ -327,6 +343,8 @@ def _summary(result, folder: Path) -> str:
         budget = f" of {k['carbon_budget_mt']:g} Mt budget" if k["carbon_budget_mt"] else ""
         lines.append(f"carbon: {k['carbon_mt']:,.3f} Mt CO2/yr{budget}")
         lines.append(f"land:   {k['land_km2']:,.2f} of {k['land_available_km2']:,.2f} km2 available")
+        if result.model.is_mip and result.solution.best_bound is not None:
+            lines.append(f"bound:  {result.solution.best_bound:,.1f}, relative gap {result.solution.gap:.3%}")
         c = result.constraints
         # Limits that bind and are worth something; the carbon budget first, as the headline.
         binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > 1e-9)]

@@ -58,3 +58,14 @@ def criteria_of(scenario) -> dict[str, Criterion]:
         for name, spec in scenario.indicators.items()
     }
     return {**CRITERIA, **indicators}
+
+
+# criterion -> the column of its total in result tables (and of a project's own figure)
+TOTAL_COLUMNS = {
+    "land": "land_km2",
+    "output": "output_100m_yuan",
+    "carbon": "carbon_t",
+    "energy": "energy_tce",
+    "jobs": "jobs",
+    "pollutant": "pollutant_t",
+}

@@ -191,7 +191,7 @@ def _elastic(model, rows, scale, binaries_cap: float | None = None):
 
 def _run(builder, objective, settings):
     problem, lp_variables = assemble("diagnosis", builder.variables, builder.constraints, objective, False)
-    return run_solver(problem, lp_variables, settings)
+    return run_solver(problem, lp_variables, False, settings)
 
 
 def _elastic_solve(model, rows, scale, settings):

@@ -132,6 +132,9 @@ def report_context(result) -> dict:
                    "seconds": result.solution.seconds},
         "warnings": list(result.warnings),
         "has_solution": result.has_solution,
+        # A mixed-integer run: the proven bound, the gap, and what the shadow prices are duals of.
+        "mip": {"bound": result.solution.best_bound, "gap": result.solution.gap, "basis": result.solution.dual_basis}
+        if result.model.is_mip and result.solution.best_bound is not None else None,
     }
     if not result.has_solution:
         return context

@@ -182,6 +182,7 @@ class ModelBuilder:
         self.variables = pairs.reset_index(drop=True)
         self.constraints: list[Constraint] = []
         self.effect_columns = [*criteria_of(scenario), "penalty"]
+        self.family_data: dict[str, object] = {}  # what a family keeps between its phases, by FAMILY
 
     def add_variables(self, kind: str, frame: pd.DataFrame) -> np.ndarray:
         """Append variables of a new kind; returns their positions.

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .scenario import TABLES
+from .scenario import TABLES, section_tables
 
 TABLE_FILES = ("allocation", "by_zone", "by_industry", "constraints")
 
@@ -122,6 +122,11 @@ def write_scenario(scenario, folder: Path) -> None:
     for table in TABLES:
         pd.DataFrame(data.pop(table)).to_csv(tables / f"{table}.csv", index=False)
         data[table] = f"scenario/{table}.csv"
+    for table, section, field in section_tables(data):
+        if section[field]:
+            name = table.replace(".", "_")
+            pd.DataFrame(section[field]).to_csv(tables / f"{name}.csv", index=False)
+            section[field] = f"scenario/{name}.csv"
     header = "# The resolved scenario of this run; `optimizer run <this folder>/scenario.yaml` repeats it.\n"
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     (folder / "scenario.yaml").write_text(header + text, encoding="utf-8")
@@ -170,6 +175,14 @@ def _amount(value: float) -> str:
     return _fmt(value, 0) if value >= 100 or value == 0 else f"{value:.3g}"
 
 
+def _mip_lines(result) -> list[str]:
+    """The best bound and gap of a mixed-integer run."""
+    s = result.solution
+    if not result.model.is_mip or s.best_bound is None:
+        return []
+    return [f"- Best bound: {_fmt(s.best_bound)}, relative gap {_fmt(100 * s.gap, 4) if s.gap is not None else '–'}%"]
+
+
 def markdown_report(result) -> str:
     s = result.scenario
     criterion = result.model.criterion
@@ -182,6 +195,7 @@ def markdown_report(result) -> str:
         f" = {_fmt(result.objective)} {criterion.unit}",
         f"- Solver: {result.solution.solver} {result.solution.solver_version}, "
         f"{result.solution.seconds:.2f} s",
+        *_mip_lines(result),
         "",
     ]
     if result.warnings:
@@ -222,6 +236,12 @@ def markdown_report(result) -> str:
 
     binding = result.constraints[result.constraints["binding"]]
     lines += ["## Binding limits and their shadow prices", ""]
+    if result.model.is_mip and result.solution.dual_basis:
+        lines += [
+            f"Shadow prices of this mixed-integer run come from the {result.solution.dual_basis} at their "
+            "solution values: they price a small change in a limit with the discrete choices held as they are.",
+            "",
+        ]
     if binding.empty:
         lines += ["No limit binds.", ""]
     for _, row in binding.sort_values("family").iterrows():

@@ -16,21 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .criteria import YUAN_PER_100M
+from .criteria import TOTAL_COLUMNS, YUAN_PER_100M
 from .diagnosis import Diagnosis
 from .limits import price_unit
 from .model import Model
 from .scenario import Scenario
 from .solve import Solution
 
-COLUMNS = {  # criterion -> column name of its total in result tables
-    "land": "land_km2",
-    "output": "output_100m_yuan",
-    "carbon": "carbon_t",
-    "energy": "energy_tce",
-    "jobs": "jobs",
-    "pollutant": "pollutant_t",
-}
+COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result tables
 ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
@@ -212,6 +205,7 @@ class Result:
                 "gap": s.gap,
             },
             "kpis": self.kpis,
+            "shadow_price_basis": s.dual_basis or None,
             "warnings": list(self.warnings),
             "solver": {"name": s.solver, "version": s.solver_version, "options": s.options, "seconds": s.seconds},
             "size": {

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
@@ -27,8 +28,10 @@ import yaml
 from pydantic_core import PydanticUseDefault
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
@@ -46,6 +49,7 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 TABLES = ("zones", "units", "industries")
+SECTION_TABLES = ("projects.table", "projects.sites")  # optional tables inside a settings section
 DEFAULT_SCENARIO = "chongqing.yaml"
 
 
@@ -171,7 +175,59 @@ class Industry(Row):
         return self
 
 
-ROW_MODELS: dict[str, type[Row]] = {"zones": Zone, "units": Unit, "industries": Industry}
+def _split_ids(value):
+    return tuple(part.strip() for part in value.split(";") if part.strip()) if isinstance(value, str) else value
+
+
+# Several ids in one CSV cell, separated by ";" (written back the same way).
+IdList = Annotated[tuple[Id, ...], BeforeValidator(_split_ids), PlainSerializer(lambda ids: ";".join(ids))]
+
+
+class Project(Row):
+    """One discrete transfer project (see ``optimizer.rules.projects``): placed in one unit or none."""
+
+    id: Id
+    name: str = ""
+    name_zh: str = ""
+    industry: Id
+    land_km2: NonNegative
+    investment_100m_yuan: NonNegative
+    output_100m_yuan: NonNegative
+    carbon_t: NonNegative
+    # Blank: the industry's per-km² coefficient × the land at the site (at land intensity 1).
+    energy_tce: NonNegative | None = None
+    jobs: NonNegative | None = None
+    pollutant_t: NonNegative | None = None
+    mandatory: bool = False
+    allowed_units: IdList = ()  # unit or zone ids; blank: every unit
+    forbidden_units: IdList = ()
+    exclusive_groups: IdList = ()  # at most one project of each group is placed
+    requires: IdList = ()  # placed only if all of these are placed
+    same_unit_as: Id | None = None
+    same_zone_as: Id | None = None
+
+
+class ProjectSite(Row):
+    """Values of one project in one unit that differ from the project's own (blank: unchanged)."""
+
+    project: Id
+    unit: Id
+    land_km2: NonNegative | None = None
+    investment_100m_yuan: NonNegative | None = None
+    output_100m_yuan: NonNegative | None = None
+    carbon_t: NonNegative | None = None
+    energy_tce: NonNegative | None = None
+    jobs: NonNegative | None = None
+    pollutant_t: NonNegative | None = None
+
+
+ROW_MODELS: dict[str, type[Row]] = {
+    "zones": Zone,
+    "units": Unit,
+    "industries": Industry,
+    "projects.table": Project,
+    "projects.sites": ProjectSite,
+}
 
 
 def _indicator_columns(row_model: type[Row], info: ValidationInfo) -> set[str]:
@@ -459,6 +515,21 @@ class MultiCriteria(Settings):
         return f"epsilon({self.optimize}; " + ", ".join(f"{c} {b:g}" for c, b in self.bounds.items()) + ")"
 
 
+Count = Annotated[int, Field(ge=0)]
+
+
+class ProjectSettings(Settings):
+    """Discrete transfer projects and the rules on them (see ``optimizer.rules.projects``)."""
+
+    table: Annotated[tuple[Project, ...], Field(min_length=1)]
+    sites: tuple[ProjectSite, ...] = ()
+    land_allocation: bool = True  # false: site the projects alone, no continuous x[u,k]
+    investment_budget_100m_yuan: NonNegative | None = None
+    max_per_unit: Count | None = None  # every unit
+    count_max: dict[Id, Count] = {}  # by unit or zone id
+    count_min: dict[Id, Count] = {}
+
+
 class SolverSettings(Settings):
     name: str = "highs"
     time_limit_s: Positive | None = None
@@ -504,6 +575,7 @@ class Scenario(Settings):
     indicator_sharing: IndicatorSharing = IndicatorSharing()
     resources: dict[Id, Resource] = {}
     report: ReportSettings = ReportSettings()
+    projects: ProjectSettings | None = None
     limits: dict[Id, LimitRule] = {}  # by constraint family
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
@@ -576,6 +648,8 @@ class Scenario(Settings):
                     file="with_changes()",
                     valid=", ".join(type(self).model_fields),
                 )
+            if isinstance(value, Mapping) and any(table.startswith(f"{key}.") for table in SECTION_TABLES):
+                value = _changed_section_tables(key, data.get(key) or {}, value)
             if key in TABLES:
                 data[key] = _changed_table(key, data[key], value)
             elif key == "objective" and _switches_method(data[key], value):
@@ -597,7 +671,9 @@ class Scenario(Settings):
             f"Scenario({self.name!r}: {len(self.units)} units in {len(self.zones)} zones, "
             f"{len(self.industries)} industries, carbon budget "
             f"{'none' if budget is None else f'{budget:g} Mt'}, objective {self.objective}, "
-            f"solver {self.solver.name})"
+            f"solver {self.solver.name}"
+            + (f", {len(self.projects.table)} projects" if self.projects is not None else "")
+            + ")"
         )
 
     def _repr_html_(self) -> str:
@@ -621,7 +697,24 @@ def _changed_table(name: str, rows: list[dict], change: Any) -> list[dict]:
     return [row.model_dump() if isinstance(row, BaseModel) else dict(row) for row in change]
 
 
+def _changed_section_tables(section: str, current: dict, change: Mapping) -> dict:
+    """A section's change with its tables (e.g. ``projects.table``) changed as tables are."""
+    return {
+        field: _changed_table(f"{section}.{field}", current.get(field) or [], value)
+        if f"{section}.{field}" in SECTION_TABLES
+        else value
+        for field, value in change.items()
+    }
+
+
 def _updated_rows(rows: list[dict], update: Mapping, table: str, file: str) -> list[dict]:
+    if not all("id" in row for row in rows):
+        raise ScenarioError(
+            f"the rows of {table} have no id to update them by",
+            file=file,
+            field=f"{table}.update",
+            valid="replace the whole table (a CSV path, a list of rows or a DataFrame)",
+        )
     by_id = {row["id"]: dict(row) for row in rows}
     for row_id, fields in update.items():
         if row_id not in by_id:
@@ -694,6 +787,8 @@ def _check_references(s: Scenario) -> None:
             raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=_listing(zones))
     _check_criteria(s)
     _check_policy_instruments(s)
+    if s.projects is not None:
+        _check_projects(s, s.projects)
     _check_limits(s)
 
 
@@ -728,6 +823,50 @@ def _check_criteria(s: Scenario) -> None:
             if name not in criteria:
                 raise ScenarioError(f"unknown criterion '{name}'", field=field, valid=", ".join(criteria))
 
+
+def _check_projects(s: Scenario, p: ProjectSettings) -> None:
+    """Project ids unique; industries, units, zones and projects named in the section exist."""
+    units = {unit.id for unit in s.units}
+    places = units | {zone.id for zone in s.zones}
+    industries = {industry.id for industry in s.industries}
+    ids: set[str] = set()
+    for index, project in enumerate(p.table):
+        if project.id in ids:
+            raise ScenarioError(f"duplicate id '{project.id}'", field="projects.table.id", row=index)
+        ids.add(project.id)
+    for index, project in enumerate(p.table):
+        checks = [("industry", [project.industry], industries, "industry")]
+        checks += [(column, getattr(project, column), places, "unit or zone") for column in ("allowed_units", "forbidden_units")]
+        checks += [("requires", project.requires, ids, "project")]
+        checks += [(column, [getattr(project, column)], ids, "project") for column in ("same_unit_as", "same_zone_as")]
+        for column, named, known, kind in checks:
+            for name in named:
+                if name is not None and name not in known:
+                    raise ScenarioError(
+                        f"project '{project.id}' names {kind} '{name}', which does not exist",
+                        field=f"projects.table.{column}",
+                        row=index,
+                        valid=_listing(known),
+                    )
+    sites: set[tuple[str, str]] = set()
+    for index, site in enumerate(p.sites):
+        for column, known in (("project", ids), ("unit", units)):
+            if getattr(site, column) not in known:
+                raise ScenarioError(
+                    f"unknown {column} '{getattr(site, column)}'", field=f"projects.sites.{column}", row=index,
+                    valid=_listing(known),
+                )
+        if (site.project, site.unit) in sites:
+            raise ScenarioError(
+                f"a second row for project '{site.project}' in unit '{site.unit}'", field="projects.sites", row=index
+            )
+        sites.add((site.project, site.unit))
+    ambiguous = units & {zone.id for zone in s.zones}
+    for part in ("count_max", "count_min"):
+        for name in getattr(p, part):
+            if name not in places or name in ambiguous:
+                problem = "names both a unit and a zone" if name in ambiguous else "is neither a unit nor a zone"
+                raise ScenarioError(f"'{name}' {problem}", field=f"projects.{part}.{name}", valid=_listing(places - ambiguous))
 
 
 def _check_limits(s: Scenario) -> None:
@@ -877,10 +1016,20 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     data = _read_layers(path.resolve(), source, chain=())
     for table in TABLES:
         data[table] = _load_table(table, data.get(table), source)
+    for table, section, field in section_tables(data):
+        section[field] = _load_table(table, section[field], source)
     scenario = validate_scenario(data, source)
     scenario._files = source.files
     scenario._origin = str(path)
     return scenario
+
+
+def section_tables(data: dict):
+    """(table, the section holding it, its field) for each table inside a section of ``data``."""
+    for table in SECTION_TABLES:
+        section, field = table.split(".")
+        if isinstance(data.get(section), dict) and field in data[section]:
+            yield table, data[section], field
 
 
 def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
@@ -897,6 +1046,11 @@ def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
             if table in data and isinstance(data[table], list):
                 data[table] = [
                     _validate_row(table, index, row, sources, context) for index, row in enumerate(data[table])
+                ]
+        for table, section, field in section_tables(data):
+            if isinstance(section[field], list):
+                section[field] = [
+                    _validate_row(table, index, row, sources, context) for index, row in enumerate(section[field])
                 ]
         return Scenario.model_validate(data, context=context)
     except ScenarioError as error:
@@ -948,7 +1102,9 @@ def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
     if sources is None:
         error.file = "with_changes()"
         return ScenarioError(**_fields(error))
-    table, _, column = (error.field or "").partition(".")
+    field = error.field or ""
+    table = next((t for t in (*SECTION_TABLES, *TABLES) if field == t or field.startswith(f"{t}.")), "")
+    column = field[len(table) + 1:]
     if (table, error.row, column) in sources.updated:  # the bad value came from a YAML `update:`
         file, error.line = sources.updated[(table, error.row, column)]
         error.file, error.row = str(file), None
@@ -959,7 +1115,7 @@ def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
         elif error.row is not None:
             error.field = f"{error.field} (item {error.row + 1})"
             error.row = None
-            file, error.line = sources.locate((table,))
+            file, error.line = sources.locate(tuple(table.split(".")))
         error.file = str(file) if file else None
     else:
         file, line = sources.locate(tuple((error.field or "").split(".")))
@@ -1007,7 +1163,7 @@ def _pydantic_problem(detail: dict) -> str:
 
 
 def _settings_at(loc: tuple[str, ...]) -> type[BaseModel] | None:
-    """The settings model at a location in the scenario, following mappings by their keys."""
+    """The settings model at a location in the scenario, following mappings by their keys and optional sections."""
     model, parts = Scenario, list(loc)
     while parts:
         annotation = getattr(model.model_fields.get(parts.pop(0)), "annotation", None)
@@ -1016,9 +1172,10 @@ def _settings_at(loc: tuple[str, ...]) -> type[BaseModel] | None:
                 return None
             annotation = get_args(annotation)[1]
             parts.pop(0)  # the key
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        options = (annotation, *get_args(annotation))  # a section may be optional (X | None)
+        model = next((a for a in options if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
             return None
-        model = annotation
     return model
 
 
@@ -1122,6 +1279,8 @@ def _read_layers(path: Path, source: _Source, chain: tuple[Path, ...]) -> dict:
     for table in TABLES:
         if table in data:
             data[table] = _table_spec(data[table], path, table)
+    for table, section, field in section_tables(data):
+        section[field] = _table_spec(section[field], path, table)
     parent_name = data.pop("extends", None)
     if parent_name is None:
         return data
@@ -1165,16 +1324,16 @@ def _table_spec(value: Any, declared_in: Path, table: str) -> dict:
     return spec
 
 
-def _merge_layers(base: dict, child: dict) -> dict:
+def _merge_layers(base: dict, child: dict, prefix: str = "") -> dict:
     merged = dict(base)
     for key, value in child.items():
-        if key in TABLES and key in base:
+        if f"{prefix}{key}" in (*TABLES, *SECTION_TABLES) and key in base:
             if "file" in value or "rows" in value:
                 merged[key] = value  # a new base table drops the parent's updates too
             else:
                 merged[key] = {**base[key], "update": _deep_merge(base[key].get("update", {}), value.get("update", {}))}
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged[key] = _deep_merge(base[key], value)
+            merged[key] = _merge_layers(base[key], value, f"{prefix}{key}.")
         else:
             merged[key] = value
     return merged
@@ -1210,18 +1369,20 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict]:
             )
         source.tables[table] = (None, 0)
     else:
-        file, line = source.locate((table,))
+        file, line = source.locate(tuple(table.split(".")))
         raise ScenarioError(
             f"the {table} table has updates but no base table", file=file, field=table, line=line,
             valid="add `file:` or `rows:`, or extend a scenario that defines the table",
         )
     if spec.get("update"):
-        file, _ = source.locate((table, "update"))
+        file, _ = source.locate((*table.split("."), "update"))
         rows = _updated_rows(rows, spec["update"], table, file=str(file))
         index = {row.get("id"): position for position, row in enumerate(rows)}
         for row_id, fields in spec["update"].items():
             for column in fields:
-                source.updated[(table, index[row_id], column)] = source.locate((table, "update", str(row_id), column))
+                source.updated[(table, index[row_id], column)] = source.locate(
+                    (*table.split("."), "update", str(row_id), column)
+                )
     return rows
 
 

@@ -19,8 +19,8 @@ def test_a_park_is_part_of_its_units_land(tmp_path):
     # The park only adds a second way to use u2's land: still all hi, 150.
     result = solve(tmp_path, parks())
     assert result.objective == pytest.approx(150)
-    assert set(result.model.coefficients("land[u2]").index) == {"x[u2,hi]", "x[u2,lo]", "y[P,hi]"}
-    assert result.model.coefficients("park_land[P]").to_dict() == {"y[P,hi]": 1.0}
+    assert set(result.model.coefficients("land[u2]").index) == {"x[u2,hi]", "x[u2,lo]", "w[P,hi]"}
+    assert result.model.coefficients("park_land[P]").to_dict() == {"w[P,hi]": 1.0}
     assert result.constraints.set_index("name").loc["land[u2]", "activity"] == pytest.approx(5)
 
 
@@ -52,7 +52,7 @@ def test_park_carbon_intensity_cap(tmp_path):
     assert park["carbon_t_per_10k_yuan"] == pytest.approx(3)
     assert park["land_km2"] == pytest.approx(2)
     assert result.model.coefficients("park_carbon_intensity[P]").to_dict() == pytest.approx(
-        {"y[P,hi]": 5e5 - 3e5, "y[P,lo]": 1e5 - 1.2e5}
+        {"w[P,hi]": 5e5 - 3e5, "w[P,lo]": 1e5 - 1.2e5}
     )
 
 
@@ -60,7 +60,7 @@ def test_a_park_keeps_to_its_zones_rules(tmp_path):
     # Zone b admits only g: the park's hi gets no variable there.
     zoning = {"zoning": {"a": {"admits": ["m", "g"]}, "b": {"admits": ["g"]}}}
     result = solve(tmp_path, {**parks(admits=["hi", "lo"]), **zoning})
-    assert set(result.model.variables.query("kind == 'park'")["name"]) == {"y[P,lo]"}
+    assert set(result.model.variables.query("kind == 'park'")["name"]) == {"w[P,lo]"}
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,10 @@ three hooks, run in three phases over all families (see ``optimizer.model.build`
 module, its section of the scenario schema, and one line here.
 """
 
-from . import carbon, industry_bounds, land, zoning
+from . import carbon, industry_bounds, land, projects, zoning
 from . import balance, capacity_replacement, energy, indicator_sharing, industry_chains, parks, pollution_charges, resources
 
 RULE_FAMILIES = (zoning, land, carbon, industry_bounds)
 # The seeds' policy instruments, each off unless its scenario section turns it on.
 RULE_FAMILIES += (industry_chains, parks, energy, capacity_replacement, balance, pollution_charges, indicator_sharing, resources)
+RULE_FAMILIES += (projects,)  # discrete transfer projects, off unless the scenario lists some

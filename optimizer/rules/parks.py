@@ -2,13 +2,13 @@
 
 A park p lies in one unit u(p), has its own land capacity C_p (part of the unit's land), admits a
 list of industries A_p, and may cap its average carbon intensity at ĉ_p. Variables (kind
-``park``): y[p,k] ≥ 0, km² of park p's land given to industry k, for k ∈ A_p that the zoning
-admits in u(p) (a park sits inside its zone's rules). y[p,k] carries the same per-km² effects as
+``park``): w[p,k] ≥ 0, km² of park p's land given to industry k, for k ∈ A_p that the zoning
+admits in u(p) (a park sits inside its zone's rules). w[p,k] carries the same per-km² effects as
 x[u(p),k], so the unit's land row, the carbon budget, shares, industry bounds and every other
 family count it like any land in u(p).
 
-    park_land[p]:              Σ_k y[p,k] ≤ C_p                                  (km²)
-    park_carbon_intensity[p]:  Σ_k (e_k − ĉ_p · 10⁴ · o_k) · m_u · y[p,k] ≤ 0    (t CO2)
+    park_land[p]:              Σ_k w[p,k] ≤ C_p                                  (km²)
+    park_carbon_intensity[p]:  Σ_k (e_k − ĉ_p · 10⁴ · o_k) · m_u · w[p,k] ≤ 0    (t CO2)
 
 the second saying that the park's carbon per 10,000 yuan of output, Σ e·y / (10⁴ Σ o·y), is at
 most ĉ_p (o_k in 100 million yuan = 10⁴ × 10,000 yuan). Industries listed in ``only_in_parks``
@@ -45,7 +45,7 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def park_variables(scenario) -> pd.DataFrame:
-    """One row per y[p,k] (with its ``park``), effects as x[u(p),k]; the zoning decides admission."""
+    """One row per w[p,k] (with its ``park``), effects as x[u(p),k]; the zoning decides admission."""
     sites = scenario.parks.sites
     if not sites:
         return pd.DataFrame()
@@ -53,7 +53,7 @@ def park_variables(scenario) -> pd.DataFrame:
     frames = []
     for park_id, park in sites.items():
         here = admitted[(admitted["unit"] == park.unit) & admitted["industry"].isin(park.admits)]
-        frames.append(here.assign(park=park_id, name=[f"y[{park_id},{k}]" for k in here["industry"]]))
+        frames.append(here.assign(park=park_id, name=[f"w[{park_id},{k}]" for k in here["industry"]]))
     return pd.concat(frames, ignore_index=True)
 
 
