@@ -143,7 +143,8 @@ def diagnose(model, settings, findings: list[Finding] = ()) -> Diagnosis:
             f"infeasible even with every relaxable limit relaxed: the conflict lies {held}in the bounds of variables "
             f"that rule families add{'; declare fewer families firm to see by how much each must move' if firm else ''}",
         )
-    relative = _relative_violations(stage0, len(rows))
+    values, elastic = stage0
+    relative = np.array([values[positions].sum() for positions in elastic], dtype=float)
     if relative.sum() <= _RELAXED:
         return Diagnosis("feasible", [], findings, firm, False,
                          "every limit can hold as stated: the solver's verdict was about an unbounded objective or "
@@ -206,11 +207,6 @@ def _elastic_solve(model, rows, scale, settings):
     if outcome.status != "optimal":
         return None
     return outcome.values, elastic
-
-
-def _relative_violations(solved, count: int) -> np.ndarray:
-    values, elastic = solved
-    return np.array([values[positions].sum() for positions in elastic]) if count else np.zeros(0)
 
 
 def _fewest(model, rows, scale, settings, cap: float):

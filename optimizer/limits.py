@@ -104,31 +104,14 @@ def tables(result) -> dict[str, pd.DataFrame]:
     soft = {family: rule.penalty_per_unit for family, rule in scenario.limits.items() if rule.soft}
     if not soft:
         return {}
-    report = result.constraints.set_index("name")
     criterion = optimised(scenario)
-    rows = []
-    for c in result.model.constraints:
-        if c.family not in soft:
-            continue
-        violation = violation_of(c, result.values)
-        if violation <= 1e-9 * max(1.0, abs(c.rhs)):
-            continue
-        rows.append(
-            {
-                "name": c.name,
-                "family": c.family,
-                "meaning": c.meaning,
-                "sense": c.sense,
-                "rhs": c.rhs,
-                "unit": c.unit,
-                "activity": report.loc[c.name, "activity"],
-                "violation": violation,
-                "penalty_per_unit": soft[c.family],
-                "penalty_unit": price_unit(criterion, c.unit),
-                "cost": violation * soft[c.family],
-                "cost_unit": price_unit(criterion, c.unit).split(" per ")[0],
-            }
-        )
-    columns = ["name", "family", "meaning", "sense", "rhs", "unit", "activity", "violation", "penalty_per_unit",
-               "penalty_unit", "cost", "cost_unit"]
-    return {"violations": pd.DataFrame(rows, columns=columns)}
+    table = result.constraints[["name", "family", "meaning", "sense", "rhs", "unit", "activity"]].copy()
+    table["violation"] = [violation_of(c, result.values) for c in result.model.constraints]
+    violated = table["family"].isin(soft) & (table["violation"] > 1e-9 * table["rhs"].abs().clip(lower=1.0))
+    table = table[violated].reset_index(drop=True)
+    table["penalty_per_unit"] = table["family"].map(soft).astype(float)
+    units = [price_unit(criterion, unit) for unit in table["unit"]]
+    table["penalty_unit"] = pd.Series(units, dtype=object)
+    table["cost"] = table["violation"] * table["penalty_per_unit"]
+    table["cost_unit"] = pd.Series([unit.split(" per ")[0] for unit in units], dtype=object)
+    return {"violations": table}

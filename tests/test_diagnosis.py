@@ -145,3 +145,17 @@ def test_cli_prints_and_writes_the_diagnosis(tmp_path, capsys):
     markdown = (folder / "diagnosis.md").read_text(encoding="utf-8")
     assert "| industry_min[lo] |" in markdown and "5 km² short" in markdown
     assert "## Why the scenario is infeasible" in (folder / "report.md").read_text(encoding="utf-8")
+
+
+def test_the_html_report_explains_too(tmp_path):
+    result = optimizer.solve(write_tiny(tmp_path / "s", industries=industries(lo=(20, None))))
+    html = (result.save(tmp_path / "run") / "report.html").read_text(encoding="utf-8")
+    assert "Why it is infeasible" in html and "5 km² short (needs ≤ 15 km²)" in html
+
+
+def test_an_epsilon_bound_is_a_limit_like_any_other(tmp_path):
+    # Maximise output with carbon ≤ 1 Mt, hi ≥ 4 km² (2 Mt) held firm: the bound must rise to 2 Mt.
+    objective = {"method": "epsilon", "optimize": "output", "bounds": {"carbon": 1e6}}
+    result = diagnose(tmp_path, {"objective": objective, "limits": {"industry_bounds": FIRM}},
+                      industries=industries(hi=(4, None)))
+    assert changes_of(result) == {"criterion_bound[carbon]": pytest.approx((2e6, 1e6))}

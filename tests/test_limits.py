@@ -72,3 +72,11 @@ def test_soft_land_is_bought_at_its_price(tmp_path):
     result = soft(tmp_path, {"land": {"soft": True, "penalty_per_unit": 1e10}}, industries=industries(lo=(20, None)))
     assert result.status == "optimal" and result.diagnosis is None
     assert result.family_tables["violations"]["violation"].sum() == pytest.approx(5)
+
+
+def test_soft_limits_need_one_optimised_criterion(tmp_path, capsys):
+    path = write_tiny(tmp_path / "s", {"objective": {"method": "weighted", "weights": {"output": 1, "carbon": 1}},
+                                       "limits": {"carbon": {"soft": True, "penalty_per_unit": 5}}})
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "field 'limits.carbon'" in err and "the objective is weighted(output 1, carbon 1)" in err
