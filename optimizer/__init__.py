@@ -18,6 +18,7 @@ from .multicriteria import frontier, payoff_table
 from .provenance import rerun
 from .result import Result
 from .scenario import Scenario, default_scenario_path, load_scenario
+from .sweeps import sweep, sweep_result
 
 __version__ = "0.1.0"
 
@@ -36,5 +37,7 @@ __all__ = [
     "payoff_table",
     "rerun",
     "solve",
+    "sweep",
+    "sweep_result",
     "__version__",
 ]

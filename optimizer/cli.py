@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--results-root", default="results", help="where new folders go (default: results)")
     compare.add_argument("--threshold", type=float, default=0.01,
                          help="relative change in a pair's land that counts as changed (default: 0.01)")
+
+    from .sweeps import cli as sweep_cli
+
+    sweep_cli.add_parser(commands)
     return parser
 
 
@@ -122,6 +126,10 @@ def _command(args) -> int:
             return _rerun(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "sweep":
+            from .sweeps import cli as sweep_cli
+
+            return sweep_cli.command(args)
     except ScenarioError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return BAD_INPUT

@@ -1191,13 +1191,13 @@ def _from_pydantic(error: ValidationError, sources: _Source | None) -> ScenarioE
     return _placed(problem, sources)
 
 
-def _read_yaml(path: Path, referrer: tuple[Path, str] | None) -> tuple[dict, dict[tuple, int]]:
+def _read_yaml(path: Path, referrer: tuple[Path, str] | None, kind: str = "scenario") -> tuple[dict, dict[tuple, int]]:
     if not path.is_file():
         if referrer:
             raise ScenarioError(
                 f"the file {path} does not exist", file=referrer[0], field=referrer[1], valid="an existing YAML file"
             )
-        raise ScenarioError("the scenario file does not exist", file=path, valid="the path of a YAML scenario")
+        raise ScenarioError(f"the {kind} file does not exist", file=path, valid=f"the path of a YAML {kind} file")
     text = _read_text(path)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -1218,7 +1218,7 @@ def _read_yaml(path: Path, referrer: tuple[Path, str] | None) -> tuple[dict, dic
         data = {}
     if not isinstance(data, dict):
         raise ScenarioError(
-            "a scenario file must be a YAML mapping", file=path, line=1, valid="`key: value` lines, e.g. `name: my-variant`"
+            f"a {kind} file must be a YAML mapping", file=path, line=1, valid="`key: value` lines, e.g. `name: my-variant`"
         )
     return data, _key_lines(node, file=path)
 
