@@ -37,6 +37,7 @@ import pandas as pd
 import pulp
 
 from .criteria import CRITERIA, Criterion, criteria_of
+from .limits import soften
 from .scenario import Scenario
 
 SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
@@ -57,6 +58,10 @@ class Constraint:
     rhs: float
     unit: str  # unit of the row (of rhs and activity), e.g. "km2", "t CO2"
     meaning: str  # planning words, e.g. "land available in Fuling"
+    # Violation variables of a soft or elastic row (see optimizer.limits): part of the solved
+    # row, never of its activity, so a violated limit shows as negative slack.
+    violation_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    violation_coefficients: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
@@ -140,7 +145,7 @@ class Model:
                 f"bound on {c.label}: {'at most' if c.sense == 'min' else 'at least'} {epsilon:,.6g} {c.unit}",
             )
             model.constraints.append(bound)
-            rows.append((bound, _lp_constraint(model, f"bound_{name}", bound)))
+            rows.append((bound, _lp_constraint(model.lp_variables, f"bound_{name}", bound)))
         # The rows kept are shared with this model's problem (PuLP constraints are not copied).
         model.problem = pulp.LpProblem(self.problem.name)
         _set_objective(model.problem, model)
@@ -309,13 +314,35 @@ def build(scenario: Scenario) -> Model:
             family.add_variables(builder)
     for family in RULE_FAMILIES:
         family.add_constraints(builder)
+    soften(builder)
 
     variables = builder.variables
     # A multi-criteria objective compiles with the first criterion it involves; the methods in
     # optimizer.multicriteria retarget the model from there.
     objective = scenario.objective_criteria[0]
     problem = pulp.LpProblem(scenario.name)
-    lp_variables = [
+    lp_variables = _lp_variables(problem, variables)
+    model = Model(scenario, variables, builder.constraints, objective, problem, lp_variables, criteria_of(scenario))
+    _set_objective(problem, model)
+    for index, c in enumerate(builder.constraints):
+        problem.addConstraint(_lp_constraint(lp_variables, f"c{index}", c))
+    return model
+
+
+def assemble(
+    name: str, variables: pd.DataFrame, constraints: list[Constraint], objective: np.ndarray, maximise: bool
+) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    """A PuLP problem from a variable table, its constraints and an objective vector (elastic copies)."""
+    problem = pulp.LpProblem(name, pulp.LpMaximize if maximise else pulp.LpMinimize)
+    lp_variables = _lp_variables(problem, variables)
+    problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, np.asarray(objective, dtype=float).tolist())))
+    for index, c in enumerate(constraints):
+        problem.addConstraint(_lp_constraint(lp_variables, f"c{index}", c))
+    return problem, lp_variables
+
+
+def _lp_variables(problem: pulp.LpProblem, variables: pd.DataFrame) -> list[pulp.LpVariable]:
+    return [
         problem.add_variable(
             f"v{i}",
             lowBound=lower,
@@ -326,15 +353,13 @@ def build(scenario: Scenario) -> Model:
             zip(variables["lower"].tolist(), variables["upper"].tolist(), variables["integer"].tolist())
         )
     ]
-    model = Model(scenario, variables, builder.constraints, objective, problem, lp_variables, criteria_of(scenario))
-    _set_objective(problem, model)
-    for index, c in enumerate(builder.constraints):
-        problem.addConstraint(_lp_constraint(model, f"c{index}", c))
-    return model
 
 
-def _lp_constraint(model: Model, name: str, c: Constraint) -> pulp.LpConstraint:
-    expression = pulp.LpAffineExpression(zip([model.lp_variables[p] for p in c.positions], c.coefficients.tolist()))
+def _lp_constraint(lp_variables: list[pulp.LpVariable], name: str, c: Constraint) -> pulp.LpConstraint:
+    """The solved row: its terms and, for a soft or elastic row, its violation variables."""
+    positions = np.concatenate([c.positions, c.violation_positions])
+    coefficients = np.concatenate([c.coefficients, c.violation_coefficients])
+    expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in positions], coefficients.tolist()))
     return pulp.LpConstraint(expression, SENSES[c.sense], name, c.rhs)
 
 

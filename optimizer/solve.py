@@ -21,6 +21,12 @@ a stopped run stays ``time_limit``). Duals of a MIP come from the LP with every 
 fixed at its solution value (``Solution.dual_basis`` says so): they price a small change in a
 limit with the discrete decisions held as they are. That LP's solution is the one reported: its
 integer decisions are the incumbent's, and its continuous ones are optimal given them.
+
+Solver trouble. A solution is kept only when the solver vouches it is feasible (HiGHS's primal
+solution status; CBC's solution status), so a run stopped at a limit reports its best plan, or
+none. A solver that raises (a crash, a refused model) gives status ``error`` with the solver's
+words, never a traceback. A known solver that is not installed is ``SolverNotInstalled`` (exit
+4); an unknown name, or a HiGHS option HiGHS would ignore, is bad input.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
-from .errors import SolverUnavailable
+from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from .model import Model
 from .scenario import SolverSettings
 
@@ -59,7 +65,8 @@ class Solution:
 
     @property
     def has_solution(self) -> bool:
-        return self.status in ("optimal", "time_limit") and not np.isnan(self.values).all()
+        """A solution to report: optimal, or the best found before the solver stopped (not optimal)."""
+        return self.objective is not None
 
 
 def available_solvers() -> list[str]:
@@ -76,11 +83,12 @@ def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.
     name = settings.name.lower() if settings.name.lower() in SOLVER_ALIASES else settings.name
     common = {"msg": settings.msg, "timeLimit": settings.time_limit_s}
     if name == "highs":
-        import highspy
-
+        try:
+            import highspy
+        except ImportError:
+            raise SolverNotInstalled("HiGHS is not installed here (pip install highspy), or use --solver cbc") from None
+        _check_highs_options(highspy, settings.options)
         solver = pulp.HiGHS(gapRel=settings.mip_gap, threads=settings.threads, **common, **settings.options)
-        if not solver.available():
-            raise SolverUnavailable("HiGHS is not installed (pip install highspy)")
         return solver, "highs", highspy.Highs().version()
     if name == "cbc":
         path = _cbc_binary()
@@ -91,9 +99,26 @@ def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.
         return solver, "cbc", f"bundled with PuLP {pulp.__version__}"
     if name in pulp.listSolvers(onlyAvailable=True):
         return pulp.getSolver(name, **common, **settings.options), name, "unknown"
+    if name in pulp.listSolvers():
+        raise SolverNotInstalled(
+            f"solver '{name}' is known to PuLP but not installed here; available: {', '.join(available_solvers())}"
+        )
     raise SolverUnavailable(
         f"solver '{settings.name}' is not available here; available: {', '.join(available_solvers())}"
     )
+
+
+def _check_highs_options(highspy, options: dict) -> None:
+    """HiGHS ignores an unknown option or a bad value with a log line; here it is bad input."""
+    probe = highspy.Highs()
+    probe.setOptionValue("output_flag", False)
+    for key, value in options.items():
+        if probe.setOptionValue(str(key), value) != highspy.HighsStatus.kOk:
+            raise ScenarioError(
+                f"HiGHS has no option '{key}', or {value!r} is not a valid value for it",
+                field=f"solver.options.{key}",
+                valid="an option name and value from https://ergo-code.github.io/HiGHS/stable/options/definitions/",
+            )
 
 
 def _cbc_binary() -> str:
@@ -101,7 +126,7 @@ def _cbc_binary() -> str:
     from pulp.apis.coin_api import pulp_cbc_path
 
     if not os.path.isfile(pulp_cbc_path):
-        raise SolverUnavailable(f"PuLP's bundled CBC is missing on this platform ({pulp_cbc_path}); use --solver highs")
+        raise SolverNotInstalled(f"PuLP's bundled CBC is missing on this platform ({pulp_cbc_path}); use --solver highs")
     return pulp_cbc_path
 
 
@@ -110,6 +135,32 @@ def solve_model(model: Model, settings: SolverSettings) -> Solution:
         log = os.path.join(folder, "solver.log")
         solver, name, version = make_solver(settings, log=log)
         return _solve(model, settings, solver, name, version, log)
+
+
+@dataclass
+class Outcome:
+    """What one plain solver run proved: its status and the best solution found (NaN if none)."""
+
+    status: str
+    message: str
+    values: np.ndarray
+
+
+def run_solver(problem: pulp.LpProblem, lp_variables: list, maximise: bool, settings: SolverSettings) -> Outcome:
+    """Solve a PuLP problem assembled elsewhere (the diagnosis's elastic copies): status and values only."""
+    with tempfile.TemporaryDirectory(prefix="optimizer-") as folder:
+        log = os.path.join(folder, "solver.log")
+        solver, name, _ = make_solver(settings, log=log)
+        try:
+            problem.solve(solver)
+        except Exception as error:  # a solver's own failure (see _solve)
+            return Outcome("error", _explained("error", f"{name} raised {type(error).__name__}: {error}", settings),
+                           np.full(len(lp_variables), np.nan))
+        status, message, feasible, _, _ = _status(problem, name, maximise, _read_log(log, echo=settings.msg))
+    values = np.array([v.varValue if v.varValue is not None else np.nan for v in lp_variables], dtype=float)
+    if not feasible or np.isnan(values).any():
+        values[:] = np.nan
+    return Outcome(status, message, values)
 
 
 def _solve(model: Model, settings: SolverSettings, solver, name: str, version: str, log: str) -> Solution:
@@ -121,14 +172,15 @@ def _solve(model: Model, settings: SolverSettings, solver, name: str, version: s
     is_mip = any(v.cat == pulp.LpInteger for v in model.lp_variables)
     try:
         problem.solve(solver)
-    except pulp.PulpSolverError as error:
-        return _failed(model, name, version, started, f"the solver failed: {error}")
+    except Exception as error:  # whatever a solver or its PuLP wrapper raises is the solver's failure, not ours
+        text = f"{name} raised {type(error).__name__}: {error}"
+        return _failed(model, name, version, started, _explained("error", text, settings))
     text = _read_log(log, echo=settings.msg)
-    status, message, bound, gap = _status(problem, name, maximise, text)
+    status, message, feasible, bound, gap = _status(problem, name, maximise, text)
     values = np.array([v.varValue if v.varValue is not None else np.nan for v in model.lp_variables], dtype=float)
     duals = _duals(problem, name, maximise)
     basis = "LP"
-    solved = status in ("optimal", "time_limit") and not np.isnan(values).any()
+    solved = feasible and status not in ("infeasible", "unbounded") and not np.isnan(values).any()
     if is_mip and solved:
         values, duals, problem_note = _with_integers_fixed(model, solver, name, values, maximise)
         basis = "LP with integer decisions fixed" if problem_note is None else ""
@@ -144,13 +196,28 @@ def _solve(model: Model, settings: SolverSettings, solver, name: str, version: s
     if is_mip and objective is not None and bound is not None:
         gap = relative_gap(objective, bound)
     if status == "time_limit" and not solved:
-        status, message, bound, gap = "not_solved", message or "stopped at a limit with no solution", None, None
+        status, bound, gap = "not_solved", None, None
     if status == "time_limit" and within_gap(gap, settings.mip_gap):
         status = "optimal"
         message = f"stopped at a limit with gap {gap:.3g}, within the requested {settings.mip_gap:g}: optimal within the gap"
+    message = _explained(status, message, settings)
     return Solution(
         status, objective, values, duals, name, version, seconds, message, bound, gap, _options(settings), basis
     )
+
+
+def _explained(status: str, text: str, settings: SolverSettings) -> str:
+    """The solver's verdict in words a planner can act on."""
+    limit = f" of {settings.time_limit_s:g} s" if settings.time_limit_s else ""
+    said = f"{text}: " if text else ""
+    if status == "time_limit":
+        return f"{said}stopped at a limit{limit} before proving optimality; the best solution found so far is reported, not optimal"
+    if status == "not_solved":
+        return f"{said}stopped at a limit{limit} before finding any solution; allow more time (--time-limit)"
+    if status == "error":
+        return (f"{said}the solver failed, probably for numerical reasons; try the other solver (--solver cbc or "
+                f"highs) and see the coefficient_range warning, if any")
+    return text
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -214,8 +281,9 @@ def _options(settings: SolverSettings) -> dict:
 
 def _status(
     problem: pulp.LpProblem, solver: str, maximise: bool, log: str = ""
-) -> tuple[str, str, float | None, float | None]:
-    """(status, message, best bound, relative gap) as the solver really reports them."""
+) -> tuple[str, str, bool, float | None, float | None]:
+    """(status, message, whether the values are a feasible solution, best bound, relative gap) as the solver
+    really reports them."""
     is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
     if solver == "highs" and problem.solverModel is not None:
         import highspy
@@ -239,7 +307,8 @@ def _status(
         # HiGHS minimises the negated objective of a maximisation: its bound is negated too.
         bound = (-1.0 if maximise else 1.0) * float(info.mip_dual_bound) if is_mip else None
         gap = float(info.mip_gap) if is_mip else (0.0 if status == "optimal" else None)
-        return status, "" if status == "optimal" else f"HiGHS: {text}", bound, gap
+        feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+        return status, "" if status == "optimal" else f"HiGHS: {text}", feasible, bound, gap
     by_solution = {
         pulp.LpSolutionOptimal: "optimal",
         pulp.LpSolutionIntegerFeasible: "time_limit",
@@ -252,13 +321,22 @@ def _status(
         status = "infeasible"
     result = re.search(r"^Result - (.+)$", log, re.MULTILINE)
     message = "" if status == "optimal" else f"{solver}: {result.group(1) if result else pulp.LpStatus[problem.status]}"
+    feasible = problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     if not is_mip:
-        return status, message, None, 0.0 if status == "optimal" else None
+        return status, message, feasible, None, 0.0 if status == "optimal" else None
     # CBC prints the bound in the problem's own sense, unless it proved optimality outright.
     found = re.search(r"^(?:Lower|Upper) bound:\s+(\S+)", log, re.MULTILINE)
     objective = re.search(r"^Objective value:\s+(\S+)", log, re.MULTILINE)
     bound = float(found.group(1)) if found else float(objective.group(1)) if objective and status == "optimal" else None
-    return status, message, bound, None
+    return status, message, feasible, bound, None
+
+
+def unsolved(model: Model, settings: SolverSettings, status: str, message: str) -> Solution:
+    """No solve was run (a presolve check proved the verdict); the solver is still named, and must exist."""
+    _, name, version = make_solver(settings)
+    values = np.full(len(model.variables), np.nan)
+    return Solution(status, None, values, np.full(len(model.constraints), np.nan), name, version, 0.0, message,
+                    options=_options(settings), dual_basis="")
 
 
 def _solve_empty(model: Model, name: str, version: str, started: float) -> Solution:
