@@ -8,16 +8,18 @@ the numbers match, 5 when they do not.
 from __future__ import annotations
 
 import argparse
-import os
 import math
+import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from .errors import ScenarioError, SolverUnavailable
+from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from .result import EXIT_CODES
 
 BAD_INPUT = 2
+SOLVER_TROUBLE = 4
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,6 +89,10 @@ def fraction(text: str) -> float:
     return value
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: no half-written results folder
+
+
 def _objective_arguments(run) -> None:
     group = run.add_argument_group("objective (overrides the scenario's)")
     group.add_argument("--objective", metavar="CRITERION", help="optimise one criterion (with --bound: epsilon-constraint)")
@@ -99,6 +105,14 @@ def _objective_arguments(run) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _command(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _command(args) -> int:
     try:
         if args.command == "run":
             return _run(args)
@@ -122,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return BAD_INPUT
+    except SolverNotInstalled as error:
+        print(f"error: {error}", file=sys.stderr)
+        return SOLVER_TROUBLE
     except SolverUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return BAD_INPUT
@@ -136,19 +153,31 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(args) -> int:
+    from .api import check_solver, raise_unusable
+    from .checks import run_checks
     from .model import build
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
+    check_solver(scenario)
     model = build(scenario)
+    findings = run_checks(model)
+    raise_unusable(findings, scenario)
     print(f"{scenario!r}")
     print(
-        f"valid: {len(model.pairs)} admitted unit-industry pairs, {len(model.variables)} variables, "
+        f"{len(model.pairs)} admitted unit-industry pairs, {len(model.variables)} variables, "
         f"{len(model.constraints)} constraints"
     )
     kinds = model.variables["kind"].value_counts()
     if len(kinds) > 1:
         print("variables by kind: " + ", ".join(f"{kind} {count}" for kind, count in kinds.items()))
+    for finding in findings:
+        print(finding, file=sys.stderr if finding.severity == "error" else sys.stdout)
+    codes = [f.exit_code for f in findings if f.severity == "error"]
+    if codes:
+        print(f"invalid: {len(codes)} presolve check(s) prove the scenario infeasible")
+        return max(codes)
+    print(f"valid ({len(findings)} warning{'' if len(findings) == 1 else 's'})" if findings else "valid")
     return 0
 
 
@@ -202,6 +231,8 @@ def _run(args) -> int:
     result = solve(scenario, solver=args.solver, progress=progress, **overrides)
     result.timings = {"load": loaded, **result.timings}
     result.provenance["started"] = started_at
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     progress.stage("writing the results folder")
     try:
         folder = result.save(args.out, results_root=args.results_root)
@@ -339,7 +370,24 @@ def _summary(result, folder: Path) -> str:
             lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
         if len(binding) > 6:
             lines.append(f"        (+{len(binding) - 6} more binding limits: see constraints.csv)")
-    elif result.status == "infeasible":
-        lines.append("the scenario's limits cannot all hold at once: relax a minimum, a share rule or a budget")
+        lines += _violations(result)
+    elif result.diagnosis is not None:
+        lines += [f"why: {line}" if i == 0 else line for i, line in enumerate(result.diagnosis.lines())]
+    elif result.status == "unbounded":
+        lines.append("the objective can grow without limit: a soft limit's penalty is below what violating it earns")
     lines.append(f"results: {folder}")
     return "\n".join(lines)
+
+
+def _violations(result) -> list[str]:
+    """Soft limits the plan violates, with what each costs (violations.csv has them all)."""
+    from .diagnosis import quantity
+
+    table = result.family_tables.get("violations")
+    if table is None:
+        return []
+    return [
+        f"soft:   {row['name']} violated by {quantity(row['violation'], row['unit'])}, "
+        f"costing {row['cost']:,.0f} {row['cost_unit']} ({row['penalty_per_unit']:,g} {row['penalty_unit']})"
+        for _, row in table.iterrows()
+    ]

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 SENSES = ("max", "min")
 
+YUAN_PER_100M = 1e8  # output is counted in 100m yuan; its prices and penalties are stated in yuan
+
 
 @dataclass(frozen=True)
 class Criterion:

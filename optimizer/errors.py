@@ -54,3 +54,7 @@ class ScenarioError(Exception):
 
 class SolverUnavailable(RuntimeError):
     """The requested solver is unknown or not installed."""
+
+
+class SolverNotInstalled(SolverUnavailable):
+    """The requested solver is a known one, but it is not installed here (exit 4, not bad input)."""

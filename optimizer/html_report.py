@@ -132,6 +132,7 @@ def report_context(result) -> dict:
                    "seconds": result.solution.seconds},
         "warnings": list(result.warnings),
         "has_solution": result.has_solution,
+        "diagnosis": result.diagnosis.to_dict() if result.diagnosis is not None else None,  # optimizer.diagnosis
         # A mixed-integer run: the proven bound, the gap, and what the shadow prices are duals of.
         "mip": {"bound": result.solution.best_bound, "gap": result.solution.gap, "basis": result.solution.dual_basis}
         if result.model.is_mip and result.solution.best_bound is not None else None,

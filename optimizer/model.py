@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .criteria import CRITERIA, Criterion, criteria_of
+from .limits import soften
 from .scenario import INTENSITY_PREFIX, Scenario
 
 if TYPE_CHECKING:
@@ -62,6 +63,10 @@ class Constraint:
     rhs: float
     unit: str  # unit of the row (of rhs and activity), e.g. "km2", "t CO2"
     meaning: str  # planning words, e.g. "land available in Fuling"
+    # Violation variables of a soft or elastic row (see optimizer.limits): part of the solved
+    # row, never of its activity, so a violated limit shows as negative slack.
+    violation_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    violation_coefficients: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -148,12 +153,14 @@ class Model:
 
     @cached_property
     def matrix(self) -> Matrix:
-        """The constraints as one sparse matrix (duplicate entries of a row summed)."""
+        """The solved rows as one sparse matrix: terms and violation variables (duplicates summed)."""
         n = len(self.variables)
-        lengths = np.array([len(c.positions) for c in self.constraints], dtype=np.int64)
+        positions = [np.concatenate([c.positions, c.violation_positions]) for c in self.constraints]
+        coefficients = [np.concatenate([c.coefficients, c.violation_coefficients]) for c in self.constraints]
+        lengths = np.array([len(p) for p in positions], dtype=np.int64)
         rows = np.repeat(np.arange(len(self.constraints)), lengths)
-        columns = np.concatenate([c.positions for c in self.constraints] or [np.zeros(0, np.int64)])
-        values = np.concatenate([c.coefficients for c in self.constraints] or [np.zeros(0)])
+        columns = np.concatenate(positions or [np.zeros(0, np.int64)])
+        values = np.concatenate(coefficients or [np.zeros(0)])
         order = np.lexsort((rows, columns))
         rows, columns, values = rows[order], columns[order], values[order]
         first = np.ones(len(rows), dtype=bool)
@@ -173,28 +180,17 @@ class Model:
             np.where(senses == ">=", np.inf, rhs),
         )
 
+    def activity(self, values: np.ndarray) -> np.ndarray:
+        """Each row's activity at a solution: its terms, never its violation variables."""
+        activity = self.matrix.activity(values)
+        for index, c in enumerate(self.constraints):
+            if len(c.violation_positions):
+                activity[index] -= c.violation_coefficients @ values[c.violation_positions]
+        return activity
+
     @cached_property
     def _pulp(self) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
-        import pulp
-
-        variables = self.variables
-        problem = pulp.LpProblem(self.scenario.name, pulp.LpMaximize if self.sense == "max" else pulp.LpMinimize)
-        lp_variables = [
-            problem.add_variable(
-                f"v{i}",
-                lowBound=lower,
-                upBound=None if np.isinf(upper) else upper,
-                cat=pulp.LpInteger if integer else pulp.LpContinuous,
-            )
-            for i, (lower, upper, integer) in enumerate(
-                zip(variables["lower"].tolist(), variables["upper"].tolist(), variables["integer"].tolist())
-            )
-        ]
-        problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, self.objective_vector().tolist())))
-        for index, c in enumerate(self.constraints):
-            expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in c.positions], c.coefficients.tolist()))
-            problem.addConstraint(pulp.LpConstraint(expression, SENSES[c.sense], f"c{index}", c.rhs))
-        return problem, lp_variables
+        return assemble(self.scenario.name, self.variables, self.constraints, self.objective_vector(), self.sense == "max")
 
     @property
     def problem(self) -> pulp.LpProblem:
@@ -415,8 +411,50 @@ def build(scenario: Scenario) -> Model:
             family.add_variables(builder)
     for family in RULE_FAMILIES:
         family.add_constraints(builder)
+    soften(builder)
 
     # A multi-criteria objective compiles with the first criterion it involves; the methods in
     # optimizer.multicriteria retarget the model from there.
     objective = scenario.objective_criteria[0]
     return Model(scenario, builder.variables, builder.constraints, objective, criteria_of(scenario))
+
+
+def assemble(
+    name: str, variables: pd.DataFrame, constraints: list[Constraint], objective: np.ndarray, maximise: bool
+) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    """A PuLP problem from a variable table, its constraints and an objective vector (every variable
+    in the objective, zeros too, so that the problem has them all, even those in no row)."""
+    import pulp
+
+    problem = pulp.LpProblem(name, pulp.LpMaximize if maximise else pulp.LpMinimize)
+    lp_variables = _lp_variables(problem, variables)
+    problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, np.asarray(objective, dtype=float).tolist())))
+    for index, c in enumerate(constraints):
+        problem.addConstraint(_lp_constraint(lp_variables, f"c{index}", c))
+    return problem, lp_variables
+
+
+def _lp_variables(problem: pulp.LpProblem, variables: pd.DataFrame) -> list[pulp.LpVariable]:
+    import pulp
+
+    return [
+        problem.add_variable(
+            f"v{i}",
+            lowBound=lower,
+            upBound=None if np.isinf(upper) else upper,
+            cat=pulp.LpInteger if integer else pulp.LpContinuous,
+        )
+        for i, (lower, upper, integer) in enumerate(
+            zip(variables["lower"].tolist(), variables["upper"].tolist(), variables["integer"].tolist())
+        )
+    ]
+
+
+def _lp_constraint(lp_variables: list[pulp.LpVariable], name: str, c: Constraint) -> pulp.LpConstraint:
+    """The solved row: its terms and, for a soft or elastic row, its violation variables."""
+    positions = np.concatenate([c.positions, c.violation_positions])
+    coefficients = np.concatenate([c.coefficients, c.violation_coefficients])
+    import pulp
+
+    expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in positions], coefficients.tolist()))
+    return pulp.LpConstraint(expression, SENSES[c.sense], name, c.rhs)

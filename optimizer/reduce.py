@@ -223,6 +223,7 @@ def _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, st
                 positions=new_column[c.positions[kept]],
                 coefficients=c.coefficients[kept],
                 rhs=class_row_rhs.get(int(index), c.rhs),
+                violation_positions=new_column[c.violation_positions],  # other kinds: never merged
             )
         )
     merged = dataclasses.replace(model, variables=model.variables[keep_column].reset_index(drop=True), constraints=constraints)

@@ -52,6 +52,8 @@ def write_results(result, folder=None, results_root="results", report_started: f
             getattr(result, name).to_csv(partial / f"{name}.csv", index=False)
         for name, table in result.family_tables.items():
             table.to_csv(partial / f"{name}.csv", index=False)
+        if result.diagnosis is not None:
+            result.diagnosis.write(partial)
         write_scenario(result.scenario, partial)
         (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
         provenance = collect(result)
@@ -73,6 +75,7 @@ def atomic_folder(target: Path):
     if target.exists():
         raise ResultsFolderExists(f"{target} exists already; results folders are never overwritten")
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(target.parent)
     partial = target.parent / f".{target.name}.partial-{os.getpid()}"
     try:
         partial.mkdir()
@@ -88,6 +91,28 @@ def atomic_folder(target: Path):
 def write_summary(summary: dict, folder: Path) -> None:
     summary["written"] = datetime.now().isoformat(timespec="seconds")
     (folder / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2), encoding="utf-8")
+
+
+def remove_abandoned(results_root: Path) -> None:
+    """Remove the hidden partial folders of runs that were killed outright (SIGKILL, power loss).
+
+    Interrupted runs (Ctrl-C, SIGTERM) remove their own; a killed one cannot, so the next run
+    does, once the process that wrote it is gone.
+    """
+    for partial in results_root.glob(".*.partial-*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def write_scenario(scenario, folder: Path) -> None:
@@ -176,9 +201,13 @@ def markdown_report(result) -> str:
     ]
     if result.warnings:
         lines += ["## Warnings", "", *[f"- {warning}" for warning in result.warnings], ""]
+    if result.diagnosis is not None:
+        lines.append(result.diagnosis.markdown(level=2))
     if not result.has_solution:
         lines += ["No solution to report: the solver's verdict is above.", ""]
         return "\n".join(lines)
+    if result.status != "optimal":
+        lines += ["**Not optimal:** the tables below are the best solution the solver found before it stopped.", ""]
     k = result.kpis
     lines += ["## Headline", "", "| indicator | value | limit | used |", "|---|---:|---:|---:|"]
     lines.append(f"| output (100m yuan/yr) | {_fmt(k['output_100m_yuan'])} | | |")

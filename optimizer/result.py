@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .criteria import TOTAL_COLUMNS
+from .criteria import TOTAL_COLUMNS, YUAN_PER_100M
+from .diagnosis import Diagnosis
+from .limits import price_unit
 from .model import Model
 from .scenario import Scenario
 from .solve import Solution
 
-YUAN_PER_100M = 1e8
 COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result tables
 ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
@@ -43,6 +44,7 @@ class Result:
     warnings: list[str] = field(default_factory=list)  # shown in the summary and every report
     provenance: dict = field(default_factory=dict)  # extra facts for manifest.json: started, rerun_of
     method_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # e.g. a multi-criteria method's payoff table
+    diagnosis: Diagnosis | None = None  # why an infeasible scenario is infeasible (optimizer.diagnosis)
 
     # ---- status
 
@@ -60,7 +62,8 @@ class Result:
 
     @property
     def has_solution(self) -> bool:
-        return self.solution.status in ("optimal", "time_limit") and self.solution.objective is not None
+        """Optimal, or the best solution found before the solver stopped (then ``status`` says which)."""
+        return self.solution.has_solution
 
     # ---- tables
 
@@ -130,7 +133,7 @@ class Result:
         sense = np.array(senses, dtype=object)
         rhs = np.array([c.rhs for c in constraints], dtype=float)
         if self.has_solution:
-            activity = self.model.matrix.activity(self.values)
+            activity = self.model.activity(self.values)
         else:
             activity = np.full(len(constraints), np.nan)
         slack = np.where(sense == "<=", rhs - activity, np.where(sense == ">=", activity - rhs, -np.abs(activity - rhs)))
@@ -179,10 +182,11 @@ class Result:
         Each is written as ``<name>.csv`` in the results folder and shown in the report, after
         them the tables of the method that produced the result (``method_tables``).
         """
+        from . import limits
         from .rules import RULE_FAMILIES
 
         tables: dict[str, pd.DataFrame] = {}
-        for family in RULE_FAMILIES:
+        for family in (*RULE_FAMILIES, limits):
             if hasattr(family, "tables") and self.has_solution:
                 tables.update(family.tables(self))
         return {**tables, **self.method_tables}
@@ -249,6 +253,4 @@ def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 def _price(value: float, criterion, row_unit: str) -> tuple[float, str]:
     """A dual in objective units per row unit, turned into the reported units."""
-    if criterion.name == "output":
-        return value * YUAN_PER_100M, f"yuan output per {row_unit}"
-    return value, f"{criterion.unit} {criterion.name} per {row_unit}"
+    return value * (YUAN_PER_100M if criterion.name == "output" else 1.0), price_unit(criterion, row_unit)

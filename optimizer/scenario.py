@@ -23,7 +23,7 @@ import math
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,18 @@ def default_scenario_path() -> Path:
         file=here.parent / "inputs" / DEFAULT_SCENARIO,
         valid="reinstall the package, or pass a scenario file",
     )
+
+
+class Invalid(ValueError):
+    """A validator's complaint, with what would be valid (pydantic keeps it in the error's context)."""
+
+    def __init__(self, problem: str, valid: str):
+        super().__init__(problem)
+        self.valid = valid
+
+
+def _valid_for(detail: dict) -> str | None:
+    return getattr(detail.get("ctx", {}).get("error"), "valid", None) or VALID_BY_ERROR.get(detail["type"])
 
 
 # --------------------------------------------------------------------------- table rows
@@ -175,7 +187,7 @@ class Industry(Row):
     @model_validator(mode="after")
     def _bounds_ordered(self):
         if self.min_km2 is not None and self.max_km2 is not None and self.min_km2 > self.max_km2:
-            raise ValueError(f"min_km2 ({self.min_km2}) exceeds max_km2 ({self.max_km2})")
+            raise Invalid(f"min_km2 ({self.min_km2}) exceeds max_km2 ({self.max_km2})", "min_km2 ≤ max_km2")
         return self
 
 
@@ -284,7 +296,7 @@ class ZoneRule(Settings):
         for category, low in self.share_min.items():
             high = self.share_max.get(category)
             if high is not None and low > high:
-                raise ValueError(f"share_min[{category}]={low} exceeds share_max[{category}]={high}")
+                raise Invalid(f"share_min[{category}]={low} exceeds share_max[{category}]={high}", "share_min ≤ share_max")
         return self
 
 
@@ -293,6 +305,25 @@ class CarbonBudget(Settings):
 
     total_mt: NonNegative | None = None
     by_zone_mt: dict[Id, NonNegative] = {}
+
+
+class LimitRule(Settings):
+    """How one family of limits is treated (see ``optimizer.limits``): hard (default), firm or soft."""
+
+    firm: bool = False  # never relaxed, not even to explain an infeasible scenario
+    soft: bool = False  # may be violated in the solution, at penalty_per_unit
+    penalty_per_unit: Positive | None = None  # shadow-price units: yuan output (or objective unit) per row unit
+
+    @model_validator(mode="after")
+    def _one_treatment(self):
+        if self.firm and self.soft:
+            raise Invalid("a family of limits is either firm or soft, not both", "`{firm: true}` or `{soft: true, ...}`")
+        if self.soft != (self.penalty_per_unit is not None):
+            raise Invalid(
+                "a soft family needs penalty_per_unit, and only a soft family has one",
+                "e.g. `carbon: {soft: true, penalty_per_unit: 5000}`",
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- policy instruments
@@ -572,6 +603,7 @@ class Scenario(Settings):
     resources: dict[Id, Resource] = {}
     report: ReportSettings = ReportSettings()
     projects: ProjectSettings | None = None
+    limits: dict[Id, LimitRule] = {}  # by constraint family
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
@@ -750,13 +782,15 @@ def _check_references(s: Scenario) -> None:
         seen: set[str] = set()
         for index, row in enumerate(getattr(s, table)):
             if row.id in seen:
-                raise ScenarioError(f"duplicate id '{row.id}'", field=f"{table}.id", row=index)
+                raise ScenarioError(
+                f"duplicate id '{row.id}'", field=f"{table}.id", row=index, valid="each id once per table"
+            )
             seen.add(row.id)
     zones = {zone.id for zone in s.zones}
     categories = set(s.categories)
-    for table in ("units", "industries"):
+    for table in TABLES:
         if not getattr(s, table):
-            raise ScenarioError(f"the {table} table is empty", field=table)
+            raise ScenarioError(f"the {table} table is empty", field=table, valid="at least one row")
     for index, unit in enumerate(s.units):
         if unit.zone not in zones:
             raise ScenarioError(
@@ -769,8 +803,9 @@ def _check_references(s: Scenario) -> None:
     missing = zones - set(s.zoning)
     if missing:
         raise ScenarioError(
-            f"zones {_listing(missing)} have no zoning rule (give `admits: []` to close a zone)",
+            f"zones {_listing(missing)} have no zoning rule",
             field="zoning",
+            valid="a rule for every zone of the zones table; `admits: []` closes a zone",
         )
     for zone, rule in s.zoning.items():
         if zone not in zones:
@@ -797,6 +832,7 @@ def _check_references(s: Scenario) -> None:
     _check_policy_instruments(s)
     if s.projects is not None:
         _check_projects(s, s.projects)
+    _check_limits(s)
 
 
 def _check_criteria(s: Scenario) -> None:
@@ -874,6 +910,26 @@ def _check_projects(s: Scenario, p: ProjectSettings) -> None:
             if name not in places or name in ambiguous:
                 problem = "names both a unit and a zone" if name in ambiguous else "is neither a unit nor a zone"
                 raise ScenarioError(f"'{name}' {problem}", field=f"projects.{part}.{name}", valid=_listing(places - ambiguous))
+
+
+def _check_limits(s: Scenario) -> None:
+    """Limits name families that exist; a soft family's penalty is in the units of one optimised criterion."""
+    from . import rules  # the families that exist, looked up now: a test or plug-in may add one
+
+    families = {family.FAMILY for family in rules.RULE_FAMILIES}
+    for family in s.limits:
+        if family not in families:
+            raise ScenarioError(
+                f"unknown family of limits '{family}'", field=f"limits.{family}", valid=_listing(families)
+            )
+    soft = [family for family, rule in s.limits.items() if rule.soft]
+    if soft and not isinstance(s.objective, str) and s.objective.optimize is None:
+        raise ScenarioError(
+            f"soft limits ({', '.join(soft)}) charge their penalty in the units of the criterion optimised, "
+            f"but the objective is {s.objective}",
+            field=f"limits.{soft[0]}",
+            valid="a single-criterion objective or an epsilon method, or firm/hard limits",
+        )
 
 
 def _known(names, valid, field: str, what: str) -> None:
@@ -1078,7 +1134,10 @@ def _validate_row(table: str, index: int, row: Any, sources: _Source | None, con
         detail = error.errors()[0]
         field = ".".join(str(part) for part in detail["loc"]) or None
         raise _placed(
-            ScenarioError(_pydantic_problem(detail), field=f"{table}.{field}" if field else table, row=index),
+            ScenarioError(
+                _pydantic_problem(detail), field=f"{table}.{field}" if field else table, row=index,
+                valid=_valid_for(detail),
+            ),
             sources,
         ) from None
 
@@ -1218,29 +1277,62 @@ def _fields(error: ScenarioError) -> dict:
     )
 
 
+# What would be valid, by pydantic error type, where its message does not say it plainly.
+VALID_BY_ERROR = {
+    "string_pattern_mismatch": "an id: a letter, then letters, digits, _ or - (no spaces or other signs)",
+    "finite_number": "a finite number (not nan or inf)",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "int_parsing_size": "a whole number of ordinary size",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "dict_type": "a mapping (key: value lines)",
+    "model_type": "a mapping (key: value lines)",
+    "list_type": "a list, e.g. [a, b]",
+    "tuple_type": "a list, e.g. [a, b]",
+    "missing": "a value: this field has no default",
+}
+
+
 def _pydantic_problem(detail: dict) -> str:
     if detail["type"] == "missing":
         return "this required field is missing"
     if detail["type"] == "extra_forbidden":
         return "unknown field"
-    message = detail["msg"].removeprefix("Value error, ")
     value = detail.get("input")
+    if detail["type"] == "string_pattern_mismatch":
+        return f"not a valid id (got {value!r})"
+    message = detail["msg"].removeprefix("Value error, ")
     return message if isinstance(value, (dict, list)) else f"{message} (got {value!r})"
+
+
+def _settings_at(loc: tuple[str, ...]) -> type[BaseModel] | None:
+    """The settings model at a location in the scenario, following mappings by their keys and optional sections."""
+    model, parts = Scenario, list(loc)
+    while parts:
+        annotation = getattr(model.model_fields.get(parts.pop(0)), "annotation", None)
+        if get_origin(annotation) is dict:
+            if not parts:
+                return None
+            annotation = get_args(annotation)[1]
+            parts.pop(0)  # the key
+        options = (annotation, *get_args(annotation))  # a section may be optional (X | None)
+        model = next((a for a in options if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return None
+    return model
 
 
 def _from_pydantic(error: ValidationError, sources: _Source | None) -> ScenarioError:
     detail = error.errors()[0]
     loc = tuple(str(part) for part in detail["loc"])
-    valid = None
+    valid = _valid_for(detail)
     if detail["type"] == "extra_forbidden" and len(loc) >= 1:
-        parent = Scenario
-        for part in loc[:-1]:
-            field = parent.model_fields.get(part)
-            annotation = getattr(field, "annotation", None)
-            options = (annotation, *typing.get_args(annotation))  # a section may be optional (X | None)
-            parent = next((a for a in options if isinstance(a, type) and issubclass(a, BaseModel)), None)
-            if parent is None:
-                break
+        parent = _settings_at(loc[:-1])
         if parent is not None:
             valid = ", ".join(parent.model_fields)
     problem = ScenarioError(_pydantic_problem(detail), field=".".join(loc), valid=valid)
@@ -1262,13 +1354,39 @@ def _read_yaml(path: Path, referrer: tuple[Path, str] | None, kind: str = "scena
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
         raise ScenarioError(
-            f"not valid YAML: {reason}", file=path, line=mark.line + 1 if mark else None
+            f"not valid YAML: {reason}", file=path, line=mark.line + 1 if mark else None,
+            valid="`key: value` lines, nested by indenting with spaces (not tabs)",
+        ) from None
+    except (ValueError, TypeError, OverflowError) as error:  # a value its tag cannot read, e.g. `!!int g`
+        raise ScenarioError(
+            f"not valid YAML: a value cannot be read as its tag says ({error})", file=path, line=_unreadable_line(node),
+            valid="drop the tag (`!!int`, `!!float`, ...) or give a value of that type",
         ) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"a {kind} file must be a YAML mapping (key: value lines)", file=path, line=1)
-    return data, _key_lines(node)
+        raise ScenarioError(
+            f"a {kind} file must be a YAML mapping", file=path, line=1, valid="`key: value` lines, e.g. `name: my-variant`"
+        )
+    return data, _key_lines(node, file=path)
+
+
+def _unreadable_line(node) -> int | None:
+    """The line of the first scalar in a YAML node tree that its tag cannot construct."""
+    constructor = yaml.SafeLoader("")
+    pending = [node]
+    while pending:
+        item = pending.pop(0)
+        if isinstance(item, yaml.ScalarNode):
+            try:
+                constructor.construct_object(item, deep=True)
+            except Exception:
+                return item.start_mark.line + 1
+        elif isinstance(item, yaml.MappingNode):
+            pending += [part for pair in item.value for part in pair]
+        elif isinstance(item, yaml.SequenceNode):
+            pending += list(item.value)
+    return None
 
 
 def _read_text(path: Path) -> str:
@@ -1284,13 +1402,19 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(f"cannot read the file: {error.strerror}", file=path) from None
 
 
-def _key_lines(node, prefix: tuple = ()) -> dict[tuple, int]:
+def _key_lines(node, prefix: tuple = (), file: Path | None = None) -> dict[tuple, int]:
+    """The line of every key path; a key given twice in one mapping is an error (YAML would keep the last)."""
     lines: dict[tuple, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             path = prefix + (str(key.value),)
+            if path in lines:
+                raise ScenarioError(
+                    f"the key '{key.value}' is given twice (also on line {lines[path]})", file=file,
+                    line=key.start_mark.line + 1, field=".".join(path), valid="each key once in its mapping",
+                )
             lines[path] = key.start_mark.line + 1
-            lines.update(_key_lines(value, path))
+            lines.update(_key_lines(value, path, file))
     return lines
 
 
@@ -1309,11 +1433,17 @@ def _read_layers(path: Path, source: _Source, chain: tuple[Path, ...]) -> dict:
     if parent_name is None:
         return data
     if not isinstance(parent_name, str):
-        raise ScenarioError("extends must be the path of one YAML file", file=path, field="extends", line=lines.get(("extends",)))
+        raise ScenarioError(
+            "extends must be the path of one YAML file", file=path, field="extends", line=lines.get(("extends",)),
+            valid="e.g. `extends: chongqing.yaml`, relative to this file",
+        )
     parent = (path.parent / parent_name).resolve()
     if parent in chain + (path,):
         cycle = " -> ".join(str(p.name) for p in chain + (path, parent))
-        raise ScenarioError(f"extends forms a cycle: {cycle}", file=path, field="extends", line=lines.get(("extends",)))
+        raise ScenarioError(
+            f"extends forms a cycle: {cycle}", file=path, field="extends", line=lines.get(("extends",)),
+            valid="a chain of parents that ends in a scenario without extends",
+        )
     base = _read_layers(parent, source, chain + (path,))
     return _merge_layers(base, data)
 
@@ -1384,7 +1514,10 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | 
     elif "rows" in spec:
         rows = spec["rows"]
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-            raise ScenarioError("inline rows must be a list of mappings", file=spec["declared_in"], field=table)
+            raise ScenarioError(
+                "inline rows must be a list of mappings", file=spec["declared_in"], field=table,
+                valid="e.g. `- {id: a, name: Zone A}`, one per row",
+            )
         source.tables[table] = (None, 0)
     else:
         file, line = source.locate(tuple(table.split(".")))
@@ -1415,12 +1548,16 @@ def _read_csv(path: Path, table: str, declared_in: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ScenarioError(f"not a valid CSV table: {str(error).strip()}", file=path) from None
+        raise ScenarioError(
+            f"not a valid CSV table: {str(error).strip()}", file=path,
+            valid="a header row, then rows with as many comma-separated cells; quote a cell that holds a comma",
+        ) from None
     frame.columns = [str(column).strip() for column in frame.columns]
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated or any(column.startswith("Unnamed:") for column in frame.columns):
         raise ScenarioError(
             "the header has duplicate or empty column names", file=path, line=1,
+            valid=", ".join(ROW_MODELS[table].model_fields) + ", or any source*/note* column, each once",
             field=", ".join(duplicated) or None,
         )
     required = [name for name, field in ROW_MODELS[table].model_fields.items() if field.is_required()]
@@ -1430,7 +1567,7 @@ def _read_csv(path: Path, table: str, declared_in: Path) -> pd.DataFrame:
             f"missing column(s) {', '.join(missing)}", file=path, line=1, valid=f"the {table} table needs {', '.join(required)}"
         )
     if frame.empty:
-        raise ScenarioError(f"the {table} table has no rows", file=path)
+        raise ScenarioError(f"the {table} table has no rows", file=path, valid="at least one row under the header")
     return frame
 
 

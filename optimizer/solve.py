@@ -31,6 +31,12 @@ a stopped run stays ``time_limit``). Duals of a MIP come from the LP with every 
 fixed at its solution value (``Solution.dual_basis`` says so): they price a small change in a
 limit with the discrete decisions held as they are. That LP's solution is the one reported: its
 integer decisions are the incumbent's, and its continuous ones are optimal given them.
+
+Solver trouble. A solution is kept only when the solver vouches it is feasible (HiGHS's primal
+solution status; CBC's solution status), so a run stopped at a limit reports its best plan, or
+none. A solver that raises (a crash, a refused model) gives status ``error`` with the solver's
+words, never a traceback. A known solver that is not installed is ``SolverNotInstalled`` (exit
+4); an unknown name, or a HiGHS option HiGHS would ignore, is bad input.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import SolverUnavailable
+from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from .model import Model
 from .progress import Progress
 from .scenario import SolverSettings
@@ -74,7 +80,8 @@ class Solution:
 
     @property
     def has_solution(self) -> bool:
-        return self.status in ("optimal", "time_limit") and not np.isnan(self.values).all()
+        """A solution to report: optimal, or the best found before the solver stopped (not optimal)."""
+        return self.objective is not None
 
 
 def available_solvers() -> list[str]:
@@ -95,10 +102,13 @@ def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.
     name = _canonical(settings.name)
     common = {"msg": settings.msg, "timeLimit": settings.time_limit_s}
     if name in ("highs", "highs-pulp"):
+        try:
+            import highspy
+        except ImportError:
+            raise SolverNotInstalled("HiGHS is not installed here (pip install highspy), or use --solver cbc") from None
+        _check_highs_options(highspy, settings.options)
         solver = pulp.HiGHS(gapRel=settings.mip_gap, threads=settings.threads, **common, **settings.options)
-        if not solver.available():
-            raise SolverUnavailable("HiGHS is not installed (pip install highspy)")
-        return solver, "highs-pulp", _highs_version()
+        return solver, "highs-pulp", highspy.Highs().version()
     if name == "cbc":
         path = _cbc_binary()
         options = [f"{key} {value}" for key, value in settings.options.items()]
@@ -108,9 +118,26 @@ def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.
         return solver, "cbc", f"bundled with PuLP {pulp.__version__}"
     if name in pulp.listSolvers(onlyAvailable=True):
         return pulp.getSolver(name, **common, **settings.options), name, "unknown"
+    if name in pulp.listSolvers():
+        raise SolverNotInstalled(
+            f"solver '{name}' is known to PuLP but not installed here; available: {', '.join(available_solvers())}"
+        )
     raise SolverUnavailable(
         f"solver '{settings.name}' is not available here; available: {', '.join(available_solvers())}"
     )
+
+
+def _check_highs_options(highspy, options: dict) -> None:
+    """HiGHS ignores an unknown option or a bad value with a log line; here it is bad input."""
+    probe = highspy.Highs()
+    probe.setOptionValue("output_flag", False)
+    for key, value in options.items():
+        if probe.setOptionValue(str(key), value) != highspy.HighsStatus.kOk:
+            raise ScenarioError(
+                f"HiGHS has no option '{key}', or {value!r} is not a valid value for it",
+                field=f"solver.options.{key}",
+                valid="an option name and value from https://ergo-code.github.io/HiGHS/stable/options/definitions/",
+            )
 
 
 def _cbc_binary() -> str:
@@ -118,7 +145,7 @@ def _cbc_binary() -> str:
     from pulp.apis.coin_api import pulp_cbc_path
 
     if not os.path.isfile(pulp_cbc_path):
-        raise SolverUnavailable(f"PuLP's bundled CBC is missing on this platform ({pulp_cbc_path}); use --solver highs")
+        raise SolverNotInstalled(f"PuLP's bundled CBC is missing on this platform ({pulp_cbc_path}); use --solver highs")
     return pulp_cbc_path
 
 
@@ -154,6 +181,34 @@ def _solve(model: Model, settings: SolverSettings, progress: Progress) -> Soluti
         return _solve_pulp(model, settings, solver, name, version, log, progress)
 
 
+@dataclass
+class Outcome:
+    """What one plain solver run proved: its status and the best solution found (NaN if none)."""
+
+    status: str
+    message: str
+    values: np.ndarray
+
+
+def run_solver(problem: pulp.LpProblem, lp_variables: list, maximise: bool, settings: SolverSettings) -> Outcome:
+    """Solve a PuLP problem assembled elsewhere (the diagnosis's elastic copies): status and values only."""
+    import pulp  # noqa: F401 (the problem is PuLP's)
+
+    with tempfile.TemporaryDirectory(prefix="optimizer-") as folder:
+        log = os.path.join(folder, "solver.log")
+        solver, name, _ = make_solver(settings, log=log)
+        try:
+            problem.solve(solver)
+        except Exception as error:  # a solver's own failure (see _solve)
+            return Outcome("error", _explained("error", f"{name} raised {type(error).__name__}: {error}", settings),
+                           np.full(len(lp_variables), np.nan))
+        status, message, feasible, _, _ = _status(problem, name, maximise, _read_log(log, echo=settings.msg))
+    values = np.array([v.varValue if v.varValue is not None else np.nan for v in lp_variables], dtype=float)
+    if not feasible or np.isnan(values).any():
+        values[:] = np.nan
+    return Outcome(status, message, values)
+
+
 def _size(model: Model) -> str:
     return f"{len(model.variables):,} variables × {len(model.constraints):,} constraints"
 
@@ -169,14 +224,15 @@ def _solve_pulp(model: Model, settings: SolverSettings, solver, name, version, l
     progress.stage(f"solving with {name}: {_size(model)}")
     try:
         progress.wait(lambda: problem.solve(solver))
-    except pulp.PulpSolverError as error:
-        return _failed(model, name, version, started, f"the solver failed: {error}")
+    except Exception as error:  # whatever a solver or its PuLP wrapper raises is the solver's failure, not ours
+        text = f"{name} raised {type(error).__name__}: {error}"
+        return _failed(model, name, version, started, _explained("error", text, settings))
     text = _read_log(log, echo=settings.msg)
-    status, message, bound, gap = _status(problem, name, maximise, text)
+    status, message, feasible, bound, gap = _status(problem, name, maximise, text)
     values = np.array([v.varValue if v.varValue is not None else np.nan for v in model.lp_variables], dtype=float)
     duals = _duals(problem, name, maximise)
     basis = "LP"
-    solved = status in ("optimal", "time_limit") and not np.isnan(values).any()
+    solved = feasible and status not in ("infeasible", "unbounded") and not np.isnan(values).any()
     if model.is_mip and solved:
         values, duals, problem_note = _with_integers_fixed(model, solver, name, values, maximise)
         basis = "LP with integer decisions fixed" if problem_note is None else ""
@@ -199,11 +255,26 @@ def _finished(model: Model, settings: SolverSettings, status, solved, values, du
     if model.is_mip and objective is not None and bound is not None:
         gap = relative_gap(objective, bound)
     if status == "time_limit" and not solved:
-        status, message, bound, gap = "not_solved", message or "stopped at a limit with no solution", None, None
+        status, bound, gap = "not_solved", None, None
     if status == "time_limit" and within_gap(gap, settings.mip_gap):
         status = "optimal"
         message = f"stopped at a limit with gap {gap:.3g}, within the requested {settings.mip_gap:g}: optimal within the gap"
+    message = _explained(status, message, settings)
     return Solution(status, objective, values, duals, name, version, seconds, message, bound, gap, options, basis)
+
+
+def _explained(status: str, text: str, settings: SolverSettings) -> str:
+    """The solver's verdict in words a planner can act on."""
+    limit = f" of {settings.time_limit_s:g} s" if settings.time_limit_s else ""
+    said = f"{text}: " if text else ""
+    if status == "time_limit":
+        return f"{said}stopped at a limit{limit} before proving optimality; the best solution found so far is reported, not optimal"
+    if status == "not_solved":
+        return f"{said}stopped at a limit{limit} before finding any solution; allow more time (--time-limit)"
+    if status == "error":
+        return (f"{said}the solver failed, probably for numerical reasons; try the other solver (--solver cbc or "
+                f"highs) and see the coefficient_range warning, if any")
+    return text
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -297,16 +368,18 @@ def highs_options(model: Model, settings: SolverSettings) -> dict:
 
 
 def _highs(lp, options: dict, progress: Progress):
-    """A HiGHS run of ``lp`` with ``options``: the solved Highs object."""
+    """A HiGHS run of ``lp`` with ``options``: the solved Highs object, or what went wrong."""
     import highspy
 
     highs = highspy.Highs()
-    for key, value in options.items():
-        if highs.setOptionValue(key, value) != highspy.HighsStatus.kOk:
-            raise SolverUnavailable(f"HiGHS rejects the option {key}={value!r} (see the HiGHS options reference)")
-    if highs.passModel(lp) == highspy.HighsStatus.kError:
-        return None
-    progress.wait(highs.run, cancel=highs.cancelSolve)
+    for key, value in options.items():  # the scenario's were checked by make_solver
+        highs.setOptionValue(key, value)
+    try:
+        if highs.passModel(lp) == highspy.HighsStatus.kError:
+            return "HiGHS rejected the model"
+        progress.wait(highs.run, cancel=highs.cancelSolve)
+    except Exception as error:  # whatever HiGHS raises is the solver's failure, not ours
+        return f"HiGHS raised {type(error).__name__}: {error}"
     return highs
 
 
@@ -320,15 +393,15 @@ def _solve_highs(model: Model, settings: SolverSettings, progress: Progress) -> 
     options = highs_options(model, settings)
     progress.stage(f"solving with HiGHS ({options.get('solver', 'choose')}): {_size(model)}")
     highs = _highs(highs_lp(model), options, progress)
-    if highs is None:
-        return _failed(model, "highs", _highs_version(), started, "HiGHS rejected the model")
-    status, message, bound, gap = _highs_status(highs, model.is_mip)
+    if isinstance(highs, str):
+        return _failed(model, "highs", _highs_version(), started, _explained("error", highs, settings))
+    status, message, feasible, bound, gap = _highs_status(highs, model.is_mip)
     values, duals = _highs_solution(highs, model)
-    solved = status in ("optimal", "time_limit") and not np.isnan(values).any()
+    solved = feasible and status not in ("infeasible", "unbounded") and not np.isnan(values).any()
     basis = "LP"
     if model.is_mip and solved:  # duals of the LP with the integer decisions fixed, as the PuLP path
         fixed = _highs(highs_lp(model, fixed=values), {**options, "time_limit": np.inf}, progress)
-        if fixed is not None and fixed.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        if not isinstance(fixed, str) and fixed.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             values, duals = _highs_solution(fixed, model)
             basis = "LP with integer decisions fixed"
         else:
@@ -341,10 +414,8 @@ def _solve_highs(model: Model, settings: SolverSettings, progress: Progress) -> 
 
 
 def _highs_solution(highs, model: Model) -> tuple[np.ndarray, np.ndarray]:
-    import highspy
-
     solution = highs.getSolution()
-    feasible = highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    feasible = _highs_status(highs, False)[2]
     values = np.array(solution.col_value, dtype=float) if feasible else np.full(len(model.variables), np.nan)
     duals = np.array(solution.row_dual, dtype=float) if solution.dual_valid else np.full(len(model.constraints), np.nan)
     return values, duals
@@ -370,15 +441,16 @@ def _options(settings: SolverSettings) -> dict:
 
 def _status(
     problem: pulp.LpProblem, solver: str, maximise: bool, log: str = ""
-) -> tuple[str, str, float | None, float | None]:
-    """(status, message, best bound, relative gap) as the solver really reports them."""
+) -> tuple[str, str, bool, float | None, float | None]:
+    """(status, message, whether the values are a feasible solution, best bound, relative gap) as the solver
+    really reports them."""
     import pulp
 
     is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
     if solver == "highs-pulp" and problem.solverModel is not None:
-        status, message, bound, gap = _highs_status(problem.solverModel, is_mip)
+        status, message, feasible, bound, gap = _highs_status(problem.solverModel, is_mip)
         # PuLP has HiGHS minimise the negated objective of a maximisation: its bound is negated too.
-        return status, message, (-bound if maximise and bound is not None else bound), gap
+        return status, message, feasible, (-bound if maximise and bound is not None else bound), gap
     by_solution = {
         pulp.LpSolutionOptimal: "optimal",
         pulp.LpSolutionIntegerFeasible: "time_limit",
@@ -391,17 +463,19 @@ def _status(
         status = "infeasible"
     result = re.search(r"^Result - (.+)$", log, re.MULTILINE)
     message = "" if status == "optimal" else f"{solver}: {result.group(1) if result else pulp.LpStatus[problem.status]}"
+    feasible = problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     if not is_mip:
-        return status, message, None, 0.0 if status == "optimal" else None
+        return status, message, feasible, None, 0.0 if status == "optimal" else None
     # CBC prints the bound in the problem's own sense, unless it proved optimality outright.
     found = re.search(r"^(?:Lower|Upper) bound:\s+(\S+)", log, re.MULTILINE)
     objective = re.search(r"^Objective value:\s+(\S+)", log, re.MULTILINE)
     bound = float(found.group(1)) if found else float(objective.group(1)) if objective and status == "optimal" else None
-    return status, message, bound, None
+    return status, message, feasible, bound, None
 
 
-def _highs_status(highs, is_mip: bool) -> tuple[str, str, float | None, float | None]:
-    """HiGHS's own model status (PuLP's wrapper would call a time limit "Optimal"), bound and gap."""
+def _highs_status(highs, is_mip: bool) -> tuple[str, str, bool, float | None, float | None]:
+    """HiGHS's own model status (PuLP's wrapper would call a time limit "Optimal"), whether its
+    values are a feasible solution, its bound and gap."""
     import highspy
 
     model_status = highs.getModelStatus()
@@ -421,7 +495,17 @@ def _highs_status(highs, is_mip: bool) -> tuple[str, str, float | None, float | 
     status = mapping.get(model_status, "error")
     bound = float(info.mip_dual_bound) if is_mip else None
     gap = float(info.mip_gap) if is_mip else (0.0 if status == "optimal" else None)
-    return status, "" if status == "optimal" else f"HiGHS: {text}", bound, gap
+    feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    return status, "" if status == "optimal" else f"HiGHS: {text}", feasible, bound, gap
+
+
+def unsolved(model: Model, settings: SolverSettings, status: str, message: str) -> Solution:
+    """No solve was run (a presolve check proved the verdict); the solver is still named, and must exist."""
+    _, name, version = make_solver(settings)
+    name = "highs" if _canonical(settings.name) == "highs" else name
+    values = np.full(len(model.variables), np.nan)
+    return Solution(status, None, values, np.full(len(model.constraints), np.nan), name, version, 0.0, message,
+                    options=_options(settings), dual_basis="")
 
 
 def _solve_empty(model: Model, name: str, version: str, started: float) -> Solution:

@@ -58,3 +58,15 @@ def default_result():
     import optimizer
 
     return optimizer.solve()
+
+
+def industries(**bounds) -> str:
+    """The tiny industries table with (min_km2, max_km2) bounds, e.g. ``industries(lo=(20, None))``."""
+    header, *rows = INDUSTRIES.splitlines()
+    out = [header]
+    for row in rows:
+        cells = row.split(",")
+        low, high = bounds.get(cells[0], (None, None))
+        cells[8:10] = ["" if low is None else str(low), "" if high is None else str(high)]
+        out.append(",".join(cells))
+    return "\n".join(out) + "\n"

@@ -24,6 +24,8 @@ def run_cli(args, tmp_path, capsys):
 CASES = [
     ("yaml-syntax", {"yaml_text": "name: tiny\nzoning: [a, b\n"}, ["tiny.yaml", "line", "not valid YAML"]),
     ("yaml-not-mapping", {"yaml_text": "- just\n- a list\n"}, ["tiny.yaml", "mapping"]),
+    ("yaml-duplicate-key", {"yaml_text": "name: tiny\nzoning:\n  a: {admits: [m]}\n  a: {admits: [g]}\n"},
+     ["tiny.yaml", "line 4", "zoning.a", "given twice (also on line 3)"]),
     ("unknown-field", {"changes": {"carbon_budgt": {"total_mt": 5}}}, ["tiny.yaml", "carbon_budgt", "Valid", "carbon_budget"]),
     ("unknown-nested-field", {"changes": {"carbon_budget": {"total": 5}}}, ["tiny.yaml", "carbon_budget.total", "total_mt"]),
     ("wrong-type", {"changes": {"carbon_budget": {"total_mt": "lots"}}}, ["tiny.yaml", "carbon_budget.total_mt", "line"]),
@@ -58,6 +60,16 @@ CASES = [
     ("empty-file", {"zones": ""}, ["zones.csv", "not a valid CSV"]),
     ("bad-encoding", {"zones_bytes": "id,name,name_zh\na,Zone A,甲区\nb,Zone B,乙区\n".encode("gb18030")}, ["zones.csv", "UTF-8"]),
     ("bad-id", {"units": UNITS.replace("u2,Unit two", "u 2,Unit two")}, ["units.csv", "line 3", "units.id"]),
+    ("limits-unknown-family", {"changes": {"limits": {"carbn": {"firm": True}}}},
+     ["tiny.yaml", "line", "limits.carbn", "Valid: balance, capacity_replacement, carbon, energy,"]),
+    ("limits-firm-and-soft", {"changes": {"limits": {"carbon": {"firm": True, "soft": True, "penalty_per_unit": 1}}}},
+     ["tiny.yaml", "limits.carbon", "either firm or soft"]),
+    ("limits-soft-without-penalty", {"changes": {"limits": {"land": {"soft": True}}}},
+     ["tiny.yaml", "limits.land", "penalty_per_unit"]),
+    ("limits-negative-penalty", {"changes": {"limits": {"land": {"soft": True, "penalty_per_unit": -3}}}},
+     ["tiny.yaml", "limits.land.penalty_per_unit", "greater than 0"]),
+    ("solver-bad-option", {"changes": {"solver": {"options": {"presolve": "maybe"}}}},
+     ["tiny.yaml", "solver.options.presolve", "Valid"]),
 ]
 
 

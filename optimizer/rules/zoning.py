@@ -67,3 +67,26 @@ def add_constraints(builder) -> None:
                     f"{category} takes {'at least' if bound == 'min' else 'at most'} {share:.0%} "
                     f"of the land allocated in zone {zone}",
                 )
+
+
+def describe_change(model, constraint, by: float, values) -> str | None:
+    """A share rule's needed change as a share: the row counts km², the planner states a fraction.
+
+    With the land T the zone receives and the land C of the category in the elastic plan, the
+    rule holds at a share of C / T.
+    """
+    if not constraint.name.startswith("share_"):
+        return None
+    zone, category = constraint.name[constraint.name.index("[") + 1 : -1].split(",")
+    placed = model.variables.iloc[constraint.positions]
+    land = placed["land"].to_numpy() * values[constraint.positions]
+    total = float(land.sum())
+    if total <= 0:
+        return None
+    share = float(land[(placed["category"] == category).to_numpy()].sum()) / total
+    at_least = constraint.sense == ">="
+    return (
+        f"the {'minimum' if at_least else 'maximum'} share of {category} in zone {zone} cannot be met: {by:,.4g} km² of "
+        f"{category} land {'short' if at_least else 'too many'} (needs a share {'≤' if at_least else '≥'} {share:.1%} "
+        f"of the {total:,.4g} km² the zone then receives)"
+    )

@@ -49,7 +49,7 @@ def run_record(scenario: Scenario, results_folder: str | Path | None = None) -> 
 
     started = time.perf_counter()
     try:
-        result = solve(scenario)
+        result = solve(scenario, diagnose=results_folder is not None)  # explain infeasibility only where it is kept
         if results_folder is not None and not Path(results_folder).exists():
             result.save(results_folder)
         record = _compact(result)
