@@ -335,7 +335,7 @@ class ModelBuilder:
         keep = np.flatnonzero(values != 0)
         positions, values = rows.index.to_numpy()[keep], values[keep]
         keys = rows[[by] if isinstance(by, str) else by].iloc[keep]  # only the key columns: no copy of the rest
-        for key, local in keys.groupby(by, sort=True).indices.items():
+        for key, local in _groups(keys, by):
             bound = rhs.get(key) if isinstance(rhs, dict) else rhs
             if bound is None:
                 continue
@@ -352,6 +352,16 @@ class ModelBuilder:
                     meaning.format(key=label),
                 )
             )
+
+
+def _groups(keys: pd.DataFrame, by: str | list[str]):
+    """(key, positions in ``keys``) per group, keys sorted; one key column is split by sorting its codes."""
+    if not isinstance(by, str):
+        return keys.groupby(by, sort=True).indices.items()
+    codes, uniques = pd.factorize(keys[by], sort=True)  # missing keys get -1: no group, as in groupby
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return ((key, order[bounds[g] : bounds[g + 1]]) for g, key in enumerate(uniques.tolist()))
 
 
 def candidate_pairs(scenario: Scenario) -> pd.DataFrame:

@@ -106,12 +106,12 @@ def reduce(model: Model) -> Reduction | None:
         & (variables["lower"].to_numpy(dtype=float) == 0)
         & (variables["upper"].to_numpy(dtype=float) == np.inf)
         & ~variables["integer"].to_numpy(dtype=bool)
-        & (variables["unit"].fillna("").to_numpy() != "")
+        & (variables["unit"].fillna("") != "").to_numpy()
     )
     if candidate.sum() < 2:
         return None
-    unit_of, unit_names = pd.factorize(variables["unit"].to_numpy())
-    industry_of, industry_names = pd.factorize(variables["industry"].to_numpy())
+    unit_of, unit_names = pd.factorize(variables["unit"])
+    industry_of, industry_names = pd.factorize(variables["industry"])
     unit_of = np.where(candidate, unit_of, -1)
     n_units, n_industries = len(unit_names), len(industry_names)
     columns = np.flatnonzero(candidate)

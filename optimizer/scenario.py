@@ -607,6 +607,7 @@ class Scenario(Settings):
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
+    _as_loaded: bool = PrivateAttr(default=False)  # exactly what load_scenario read (no with_changes)
     _tables: dict[str, pd.DataFrame] = PrivateAttr(default_factory=dict)  # built once: rows are frozen
 
     @field_validator("objective", mode="before")
@@ -661,6 +662,11 @@ class Scenario(Settings):
     @property
     def origin(self) -> str | None:
         return self._origin
+
+    @property
+    def as_loaded(self) -> bool:
+        """Whether this is exactly what ``load_scenario`` read (not a ``with_changes`` copy)."""
+        return self._as_loaded
 
     def with_changes(self, **changes: Any) -> Scenario:
         """A copy with fields changed; nested settings merge, tables accept rows or updates.
@@ -1084,6 +1090,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     scenario = validate_scenario(data, source)
     scenario._files = source.files
     scenario._origin = str(path)
+    scenario._as_loaded = True
     return scenario
 
 

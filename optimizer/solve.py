@@ -165,10 +165,13 @@ def solve_model(model: Model, settings: SolverSettings, progress: Progress | Non
     if settings.reduce:
         from .reduce import reduce
 
+        started = time.perf_counter()
         progress.stage("looking for interchangeable units")
         reduction = reduce(model)
         if reduction is not None:
-            return reduction.expand(_solve(reduction.model, settings, progress))
+            solution = reduction.expand(_solve(reduction.model, settings, progress))
+            solution.seconds = time.perf_counter() - started  # merging and splitting count too
+            return solution
     return _solve(model, settings, progress)
 
 

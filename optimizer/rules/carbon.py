@@ -32,9 +32,8 @@ def add_constraints(builder) -> None:
             "t CO2",
             f"city carbon budget of {budget.total_mt:g} Mt CO2",
         )
-    zones = builder.variables["zone"].to_numpy()[emitting]
     for zone, limit in budget.by_zone_mt.items():
-        in_zone = emitting[zones == zone]
+        in_zone = emitting[(builder.variables["zone"] == zone).to_numpy()[emitting]]
         builder.add(
             f"carbon_budget[{zone}]",
             FAMILY,

@@ -21,10 +21,10 @@ FAMILY = "industry_bounds"
 def add_constraints(builder) -> None:
     land = builder.variables["land"].to_numpy()
     using_land = np.flatnonzero(land != 0)
-    groups = pd.Series(using_land).groupby(builder.variables["industry"].to_numpy()[using_land]).indices
-    empty = np.array([], dtype=np.int64)
+    codes, ids = pd.factorize(builder.variables["industry"])
+    code_of = {industry: code for code, industry in enumerate(ids)}
     for industry in builder.scenario.industries:
-        mine = using_land[groups.get(industry.id, empty)]
+        mine = using_land[codes[using_land] == code_of.get(industry.id, -2)]
         for bound, sense, value in (("min", ">=", industry.min_km2), ("max", "<=", industry.max_km2)):
             if value is None or (bound == "min" and value == 0):
                 continue

@@ -35,9 +35,8 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
         output_10k_yuan = pairs["output"].to_numpy() * TEN_THOUSAND_YUAN_PER_100M
         carbon_intensity = np.where(pairs["carbon"] > 0, pairs["carbon"] / output_10k_yuan, 0.0)
         pollutant_intensity = np.where(pairs["pollutant"] > 0, pairs["pollutant"] * 1000 / output_10k_yuan, 0.0)
-    zones = pairs["zone"].to_numpy()
     for zone, rule in scenario.zoning.items():
-        ok = (zones == zone) & pairs["category"].isin(rule.admits).to_numpy()
+        ok = (pairs["zone"] == zone).to_numpy() & pairs["category"].isin(rule.admits).to_numpy()
         if rule.max_carbon_intensity_t_per_10k_yuan is not None:
             ok &= carbon_intensity <= rule.max_carbon_intensity_t_per_10k_yuan
         if rule.max_pollutant_intensity_kg_per_10k_yuan is not None:
@@ -48,14 +47,13 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
 
 def add_constraints(builder) -> None:
     variables = builder.variables
-    zones = variables["zone"].to_numpy()
     land = variables["land"].to_numpy()
-    categories = variables["category"].to_numpy()
     for zone, rule in builder.scenario.zoning.items():
-        in_zone = np.flatnonzero((zones == zone) & (land != 0))
+        in_zone = np.flatnonzero((variables["zone"] == zone).to_numpy() & (land != 0))
         for bound, sense, shares in (("min", ">=", rule.share_min), ("max", "<=", rule.share_max)):
             for category, share in shares.items():
-                coefficients = land[in_zone] * ((categories[in_zone] == category).astype(float) - share)
+                of_category = (variables["category"] == category).to_numpy()[in_zone]
+                coefficients = land[in_zone] * (of_category.astype(float) - share)
                 builder.add(
                     f"share_{bound}[{zone},{category}]",
                     FAMILY,
