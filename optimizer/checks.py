@@ -206,7 +206,7 @@ def minimums_vs_land(model) -> list[Finding]:
     if _soft(model, "land") or _soft(model, "industry_bounds"):
         return []
     land = _land_variables(model)
-    units_of = _by_industry(land, "unit")
+    units_of = _by_industry(land[land["industry"].isin(_minimums(model))], "unit")  # only those with a minimum
     minimums = {k: low for k, low in _minimums(model).items() if k in units_of}  # others: industries_admitted
     unit_land = _unit_land(model)
     zone_of = model.scenario.table("units")["zone"]
@@ -256,7 +256,7 @@ def minimums_vs_carbon(model) -> list[Finding]:
     land = _land_variables(model)
     land = land[land["zone"].isin(set(model.scenario.zoning) - set(_closed_zones(model)))]
     rate = (land["carbon"] / land["land"]).groupby(land["industry"]).min()  # t CO2 per km², cleanest placement
-    zones_of = pd.Series(_by_industry(land, "zone"), dtype=object)
+    zones_of = pd.Series(_by_industry(land[land["industry"].isin(minimums)], "zone"), dtype=object)
     limits = [("carbon_budget", "carbon_budget.total_mt", "the city carbon budget", budget.total_mt, list(minimums))]
     limits += [
         (f"carbon_budget[{zone}]", f"carbon_budget.by_zone_mt.{zone}", f"the carbon budget of zone {zone}", mt,
