@@ -246,7 +246,7 @@ def _category_chart(result, names) -> str:
         frame = contributions.pivot_table(index="zone", columns="category", values=column, aggfunc="sum", fill_value=0)
         frame = frame.reindex(index=result.by_zone["zone"], fill_value=0.0).rename(index=labels)
         panels[title] = frame.rename(columns=lambda c: c.replace("_", " "))
-    categories = set(result.scenario.categories) | set(contributions["category"])
+    categories = set(result.scenario.categories) | set(contributions["category"].unique())
     colors = {c.replace("_", " "): color for c, color in charts.category_colors(categories).items()}
     return charts.stacked_by_zone(panels, colors)
 
