@@ -195,8 +195,6 @@ class Outcome:
 
 def run_solver(problem: pulp.LpProblem, lp_variables: list, maximise: bool, settings: SolverSettings) -> Outcome:
     """Solve a PuLP problem assembled elsewhere (the diagnosis's elastic copies): status and values only."""
-    import pulp  # noqa: F401 (the problem is PuLP's)
-
     with tempfile.TemporaryDirectory(prefix="optimizer-") as folder:
         log = os.path.join(folder, "solver.log")
         solver, name, _ = make_solver(settings, log=log)
