@@ -8,19 +8,26 @@ from pathlib import Path
 from .checks import BAD_INPUT, INFEASIBLE
 from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from .model import build
+from .progress import Progress
 from .result import Result
 from .scenario import MultiCriteria, Scenario, _fields, load_scenario
 
 
 def solve(
-    scenario: Scenario | str | Path | None = None, solver: str | None = None, diagnose: bool = True, **solver_settings
+    scenario: Scenario | str | Path | None = None,
+    solver: str | None = None,
+    diagnose: bool = True,
+    progress: bool | Progress = False,
+    **solver_settings,
 ) -> Result:
     """Solve a scenario (a Scenario, a path, or None for the Chongqing default).
 
-    ``solver`` picks the solver by name (``highs``, ``cbc``, or any available PuLP solver);
-    other keywords (``time_limit_s``, ``mip_gap``, ``threads``, ``msg``, ``options``) override
-    the scenario's solver settings. A multi-criteria objective (``objective: {method: ...}``)
-    is solved by ``optimizer.multicriteria``; its result carries the payoff table.
+    ``solver`` picks the solver by name (``highs``, ``highs-pulp``, ``cbc``, or any available
+    PuLP solver); other keywords (``time_limit_s``, ``mip_gap``, ``threads``, ``msg``,
+    ``options``, ``reduce``) override the scenario's solver settings. A multi-criteria objective
+    (``objective: {method: ...}``) is solved by ``optimizer.multicriteria``; its result carries
+    the payoff table. ``progress=True`` prints the stages of a run that lasts more than a few
+    seconds on stderr.
 
     The presolve checks run first (``optimizer.checks``): an unusable input raises
     :class:`ScenarioError`, a proved infeasibility skips the solve, and warnings go to
@@ -34,15 +41,19 @@ def solve(
 
     started_at = now()
     timings: dict[str, float] = {}
+    progress = progress if isinstance(progress, Progress) else Progress(enabled=progress)
     if not isinstance(scenario, Scenario):
+        progress.stage("loading the scenario")
         started = time.perf_counter()
         scenario = load_scenario(scenario)
         timings["load"] = time.perf_counter() - started
     scenario = with_solver(scenario, solver, solver_settings)
     check_solver(scenario, from_file=solver is None)
+    progress.stage(f"building the model of {len(scenario.units):,} units")
     started = time.perf_counter()
     model = build(scenario)
     timings["build"] = time.perf_counter() - started
+    progress.stage("presolve checks")
     started = time.perf_counter()
     findings = run_checks(model)
     timings["checks"] = time.perf_counter() - started
@@ -57,7 +68,7 @@ def solve(
         result = solve_multicriteria(scenario)
         result.timings = {**timings, **result.timings}
     else:
-        solution = solve_model(model, scenario.solver)
+        solution = solve_model(model, scenario.solver, progress)
         timings["solve"] = solution.seconds
         result = Result(scenario, model, solution, timings)
     result.provenance["started"] = started_at

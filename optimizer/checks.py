@@ -96,7 +96,7 @@ def _closed_zones(model) -> dict[str, str]:
     closed = {}
     for zone, rule in model.scenario.zoning.items():
         wanted = {category: share for category, share in rule.share_min.items() if share > 0}
-        present = set(land.loc[land["zone"] == zone, "category"])
+        present = set(land.loc[land["zone"] == zone, "category"].unique())
         missing = sorted(set(wanted) - present)
         if missing:
             closed[zone] = (
@@ -106,6 +106,12 @@ def _closed_zones(model) -> dict[str, str]:
         elif sum(wanted.values()) > 1 + _TOLERANCE:
             closed[zone] = f"its minimum shares add up to {sum(wanted.values()):.0%}, more than all of its land"
     return closed
+
+
+def _by_industry(land: pd.DataFrame, column: str) -> dict[str, set]:
+    """industry -> the set of values of ``column`` among its variables (on plain arrays: fast)."""
+    values = land[column].to_numpy(dtype=object)
+    return {k: set(values[where]) for k, where in land.groupby("industry").indices.items()}
 
 
 def _unit_land(model) -> pd.Series:
@@ -158,7 +164,7 @@ def share_rules(model) -> list[Finding]:
 
 @_check
 def industries_admitted(model) -> list[Finding]:
-    admitted = set(_land_variables(model)["industry"])
+    admitted = set(_land_variables(model)["industry"].unique())
     zoning = model.scenario.zoning
     findings = []
     for industry in model.scenario.industries:
@@ -200,7 +206,7 @@ def minimums_vs_land(model) -> list[Finding]:
     if _soft(model, "land") or _soft(model, "industry_bounds"):
         return []
     land = _land_variables(model)
-    units_of = land.groupby("industry")["unit"].agg(set).to_dict()
+    units_of = _by_industry(land[land["industry"].isin(_minimums(model))], "unit")  # only those with a minimum
     minimums = {k: low for k, low in _minimums(model).items() if k in units_of}  # others: industries_admitted
     unit_land = _unit_land(model)
     zone_of = model.scenario.table("units")["zone"]
@@ -250,7 +256,7 @@ def minimums_vs_carbon(model) -> list[Finding]:
     land = _land_variables(model)
     land = land[land["zone"].isin(set(model.scenario.zoning) - set(_closed_zones(model)))]
     rate = (land["carbon"] / land["land"]).groupby(land["industry"]).min()  # t CO2 per km², cleanest placement
-    zones_of = land.groupby("industry")["zone"].agg(set)
+    zones_of = pd.Series(_by_industry(land[land["industry"].isin(minimums)], "zone"), dtype=object)
     limits = [("carbon_budget", "carbon_budget.total_mt", "the city carbon budget", budget.total_mt, list(minimums))]
     limits += [
         (f"carbon_budget[{zone}]", f"carbon_budget.by_zone_mt.{zone}", f"the carbon budget of zone {zone}", mt,
@@ -307,20 +313,12 @@ def empty_limits(model) -> list[Finding]:
 
 @_check
 def coefficient_range(model) -> list[Finding]:
-    rows, columns, values, labels = [], [], [], []
-    for index, c in enumerate(model.constraints):
-        positions = np.concatenate([c.positions, c.violation_positions])
-        coefficients = np.concatenate([c.coefficients, c.violation_coefficients])
-        rows.append(np.full(len(positions), index))
-        columns.append(positions)
-        values.append(coefficients)
-        labels.append(c.name)
+    matrix = model.matrix  # the solved rows (terms and violation variables), as the solver gets them
+    labels = [c.name for c in model.constraints] + ["the objective"]
     objective = model.objective_vector()
-    rows.append(np.full(len(objective), len(labels)))
-    columns.append(np.arange(len(objective)))
-    values.append(objective)
-    labels.append("the objective")
-    rows, columns, values = (np.concatenate(a) for a in (rows, columns, values))
+    rows = np.concatenate([matrix.index, np.full(len(objective), len(labels) - 1)])
+    columns = np.concatenate([matrix.column, np.arange(len(objective))])
+    values = np.concatenate([matrix.value, objective])
     keep = values != 0
     rows, columns, values = rows[keep], columns[keep].astype(np.int64), values[keep]
     if not len(values):

@@ -36,13 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Chongqing scenario)")
     run.add_argument("--out", help="results folder to create (default: results/<scenario>-<time>)")
     run.add_argument("--results-root", default="results", help="where new results folders go (default: results)")
-    run.add_argument("--solver", help="solver name: highs, cbc, or another available PuLP solver")
+    run.add_argument("--solver", help="solver name: highs, highs-pulp, cbc, or another available PuLP solver")
     run.add_argument("--time-limit", type=float, help="solver time limit in seconds")
     run.add_argument(
         "--gap", type=fraction, help="relative MIP gap at which to stop, e.g. 0.01 (a run stopped at the time "
         "limit within this gap counts as optimal)"
     )
     run.add_argument("--quiet", action="store_true", help="print only the results folder")
+    run.add_argument(
+        "--no-reduce", action="store_true", help="solve the full model, without merging interchangeable units first"
+    )
     _objective_arguments(run)
 
     validate = commands.add_parser("validate", help="check a scenario without solving it")
@@ -206,6 +209,7 @@ def _compare(args) -> int:
 
 def _run(args) -> int:
     from .api import solve
+    from .progress import Progress
     from .report import ResultsFolderExists
     from .scenario import load_scenario
 
@@ -214,17 +218,22 @@ def _run(args) -> int:
         return BAD_INPUT
     from .provenance import now
 
+    progress = Progress(enabled=not args.quiet)
+    progress.stage("loading the scenario")
     started_at, started = now(), time.perf_counter()
     scenario = _with_objective(load_scenario(args.scenario), args)
     loaded = time.perf_counter() - started
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
     if args.gap is not None:
         overrides["mip_gap"] = args.gap
-    result = solve(scenario, solver=args.solver, **overrides)
+    if args.no_reduce:
+        overrides["reduce"] = False
+    result = solve(scenario, solver=args.solver, progress=progress, **overrides)
     result.timings = {"load": loaded, **result.timings}
     result.provenance["started"] = started_at
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    progress.stage("writing the results folder")
     try:
         folder = result.save(args.out, results_root=args.results_root)
     except ResultsFolderExists as error:

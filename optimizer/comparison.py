@@ -404,7 +404,7 @@ def _html_context(c: Comparison) -> dict:
     return {
         "c": c,
         "generated": datetime.now().isoformat(timespec="seconds"),
-        "tables": {name: table(frame, c.names) for name, frame in c.tables().items() if name != "zones"},
+        "tables": {name: table(frame, c.names, f"{name}.csv") for name, frame in c.tables().items() if name != "zones"},
         "kpi_table": table(c.kpi_table()),
         "kpi_chart": charts.runs_side_by_side(panels, colors),
         "zone_chart": charts.grouped_by_zone(land, "Land by zone (km²)", colors),

@@ -20,7 +20,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import charts
-from .report import _fmt, price_in_words
+from .report import REPORT_ROWS, _fmt, price_in_words
 
 HEADERS = {
     "land_km2": "land (km²)",
@@ -79,12 +79,15 @@ def header(column: str) -> str:
     return HEADERS.get(column, column.replace("_", " "))
 
 
-def table(frame: pd.DataFrame, names: dict[str, tuple[pd.Series, pd.Series]] | None = None) -> dict:
-    """A DataFrame as headers and cells; ``names`` maps an id column to its (English, Chinese) names."""
+def table(frame: pd.DataFrame, names: dict[str, tuple[pd.Series, pd.Series]] | None = None, file: str = "") -> dict:
+    """A DataFrame as headers and cells; ``names`` maps an id column to its (English, Chinese) names.
+
+    A long table shows its first REPORT_ROWS rows and says how many more ``file`` (its CSV) has.
+    """
     names = names or {}
     headers = [header(column) for column in frame.columns]
     rows = []
-    for record in frame.to_dict("records"):
+    for record in frame.head(REPORT_ROWS).to_dict("records"):
         row = []
         for column, value in record.items():
             if column in names:
@@ -95,7 +98,8 @@ def table(frame: pd.DataFrame, names: dict[str, tuple[pd.Series, pd.Series]] | N
             else:
                 row.append(cell(value, DIGITS.get(column, auto_digits(value))))
         rows.append(row)
-    return {"columns": list(frame.columns), "headers": headers, "rows": rows}
+    return {"columns": list(frame.columns), "headers": headers, "rows": rows, "more": len(frame) - len(rows),
+            "file": file}
 
 
 # --------------------------------------------------------------------------- the report
@@ -146,11 +150,12 @@ def report_context(result) -> dict:
         limits_chart=_limits_chart(k),
         concentric_chart=_concentric_chart(result, names),
         category_chart=_category_chart(result, names),
-        binding=_binding(result.constraints),
+        binding=_binding(result.constraints, per_family=REPORT_ROWS),
+        land_binding=_land_binding(result.constraints),
         by_zone=table(result.by_zone.drop(columns=["name", "name_zh", "carbon_budget_t"]), {"zone": names["zone"]}),
         by_industry=table(result.by_industry.drop(columns=["name", "name_zh"]), {"industry": names["industry"]}),
-        family_tables={name: table(frame) for name, frame in result.family_tables.items()},
-        allocation=table(result.allocation.drop(columns=["unit_name", "industry_name"]), names),
+        family_tables={name: table(frame, file=f"{name}.csv") for name, frame in result.family_tables.items()},
+        allocation=table(result.allocation.drop(columns=["unit_name", "industry_name"]), names, "allocation.csv"),
     )
     return context
 
@@ -241,19 +246,27 @@ def _category_chart(result, names) -> str:
         frame = contributions.pivot_table(index="zone", columns="category", values=column, aggfunc="sum", fill_value=0)
         frame = frame.reindex(index=result.by_zone["zone"], fill_value=0.0).rename(index=labels)
         panels[title] = frame.rename(columns=lambda c: c.replace("_", " "))
-    categories = set(result.scenario.categories) | set(contributions["category"])
+    categories = set(result.scenario.categories) | set(contributions["category"].unique())
     colors = {c.replace("_", " "): color for c, color in charts.category_colors(categories).items()}
     return charts.stacked_by_zone(panels, colors)
 
 
-def _binding(constraints: pd.DataFrame) -> list[dict]:
+def _binding(constraints: pd.DataFrame, per_family: int | None = None) -> list[dict]:
+    """Binding limits in words, most valuable first within each family (at most ``per_family`` each)."""
     binding = constraints[constraints["binding"]].copy()
     binding["order"] = -binding["shadow_price"].abs()
+    binding = binding.sort_values(["family", "order"])
+    if per_family is not None:
+        binding = binding.groupby("family", sort=False).head(per_family)
     return [
         {"name": row["name"], "family": row["family"], "sentence": price_in_words(row),
          "price": cell(row["shadow_price"], 2)}
-        for _, row in binding.sort_values(["family", "order"]).iterrows()
+        for _, row in binding.iterrows()
     ]
+
+
+def _land_binding(constraints: pd.DataFrame) -> int:
+    return int(((constraints["family"] == "land") & constraints["binding"]).sum())
 
 
 # --------------------------------------------------------------------------- Jupyter
@@ -270,6 +283,6 @@ def result_html(result) -> str:
                "binding": [], "land_binding": 0}
     if result.has_solution:
         context["kpis"] = _kpi_cards(result)
-        context["binding"] = [b for b in _binding(result.constraints) if b["family"] != "land"][:8]
-        context["land_binding"] = int(((result.constraints["family"] == "land") & result.constraints["binding"]).sum())
+        context["binding"] = [b for b in _binding(result.constraints, per_family=8) if b["family"] != "land"][:8]
+        context["land_binding"] = _land_binding(result.constraints)
     return render("result.html.j2", **context)

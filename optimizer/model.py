@@ -9,10 +9,11 @@ same criterion columns, the land, carbon and other limits count every kind alike
 that adds variables (projects, retirements, slacks) is covered by the others automatically.
 
 Every constraint is stored as the variable positions it touches with their coefficients, a
-sense and a right-hand side, plus its readable name and its meaning in planning terms. The PuLP
-problem is assembled from those arrays in one pass (``LpAffineExpression(zip(variables,
-coefficients))``, no per-term Python arithmetic), so the same arrays serve reporting
-(activities, slacks) and tests of the compiled constraints.
+sense and a right-hand side, plus its readable name and its meaning in planning terms. The
+solver's forms are made from those arrays on demand: one sparse matrix (``Model.matrix``, handed
+to HiGHS as it is) or, for PuLP's solvers only, a PuLP problem assembled in one pass
+(``LpAffineExpression(zip(variables, coefficients))``, no per-term Python arithmetic). The same
+arrays serve reporting (activities, slacks) and tests of the compiled constraints.
 
 Each rule family lives in ``optimizer.rules.<family>`` with its mathematics in the module
 docstring; ``optimizer.rules.RULE_FAMILIES`` lists them. Building runs three phases over the
@@ -31,16 +32,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from .criteria import CRITERIA, Criterion, criteria_of
 from .limits import soften
-from .scenario import Scenario
+from .scenario import INTENSITY_PREFIX, Scenario
 
-SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
+if TYPE_CHECKING:
+    import pulp
+
+SENSES = {"<=": -1, ">=": 1, "==": 0}  # PuLP's LpConstraintLE, GE, EQ (PuLP is imported only when used)
 PLACE_COLUMNS = ["name", "kind", "unit", "zone", "industry", "category"]
 BOUND_COLUMNS = ["lower", "upper", "integer"]
 EFFECT_COLUMNS = [*CRITERIA, "penalty"]  # per unit of the variable's value
@@ -64,16 +69,47 @@ class Constraint:
     violation_coefficients: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
+@dataclass(frozen=True)
+class Matrix:
+    """The constraints as one sparse matrix, compressed by column (CSC), with row bounds.
+
+    Column j's entries are ``value[start[j]:start[j+1]]`` in rows ``index[start[j]:start[j+1]]``;
+    row i reads ``row_lower[i] ≤ Σ_j a_ij v_j ≤ row_upper[i]`` (±inf where open). Solvers take it
+    as it is (HiGHS's ``passModel``); ``activity`` gives every row's value at once.
+    """
+
+    start: np.ndarray  # int32, one per column plus one
+    index: np.ndarray  # int32 row of each entry
+    value: np.ndarray  # float coefficient of each entry
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.row_lower), len(self.start) - 1
+
+    @cached_property
+    def column(self) -> np.ndarray:
+        """The column of each entry."""
+        return np.repeat(np.arange(self.shape[1]), np.diff(self.start))
+
+    def activity(self, values: np.ndarray) -> np.ndarray:
+        """Σ_j a_ij · values_j for every row i."""
+        return np.bincount(self.index, weights=self.value * values[self.column], minlength=self.shape[0])
+
+
 @dataclass
 class Model:
-    """A compiled scenario: the variable table, named constraints, objective, and the PuLP problem."""
+    """A compiled scenario: the variable table, named constraints, the objective and the criteria.
+
+    The solver's forms are made from them on demand: ``matrix`` (arrays, for HiGHS directly)
+    and ``problem`` (a PuLP problem, for CBC and other PuLP solvers; never built otherwise).
+    """
 
     scenario: Scenario
     variables: pd.DataFrame  # one row per decision variable (see module docstring)
     constraints: list[Constraint]
     objective: str  # criterion name
-    problem: pulp.LpProblem = field(repr=False)
-    lp_variables: list[pulp.LpVariable] = field(repr=False)
     criteria: dict[str, Criterion] = field(default_factory=lambda: dict(CRITERIA))  # built-in, indicators, objective
 
     @property
@@ -115,6 +151,56 @@ class Model:
         """Every criterion's total at a solution: one dot product each."""
         return {name: float(self.criterion_vector(name) @ values) + c.offset for name, c in self.criteria.items()}
 
+    @cached_property
+    def matrix(self) -> Matrix:
+        """The solved rows as one sparse matrix: terms and violation variables (duplicates summed)."""
+        n = len(self.variables)
+        positions = [np.concatenate([c.positions, c.violation_positions]) for c in self.constraints]
+        coefficients = [np.concatenate([c.coefficients, c.violation_coefficients]) for c in self.constraints]
+        lengths = np.array([len(p) for p in positions], dtype=np.int64)
+        rows = np.repeat(np.arange(len(self.constraints)), lengths)
+        columns = np.concatenate(positions or [np.zeros(0, np.int64)])
+        values = np.concatenate(coefficients or [np.zeros(0)])
+        order = np.lexsort((rows, columns))
+        rows, columns, values = rows[order], columns[order], values[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]) | (columns[1:] != columns[:-1])
+        if not first.all():
+            values = np.add.reduceat(values, np.flatnonzero(first))
+            rows, columns = rows[first], columns[first]
+        start = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(columns, minlength=n), out=start[1:])
+        rhs = np.array([c.rhs for c in self.constraints], dtype=float)
+        senses = np.array([c.sense for c in self.constraints], dtype=object)
+        return Matrix(
+            start,
+            rows.astype(np.int32),
+            values,
+            np.where(senses == "<=", -np.inf, rhs),
+            np.where(senses == ">=", np.inf, rhs),
+        )
+
+    def activity(self, values: np.ndarray) -> np.ndarray:
+        """Each row's activity at a solution: its terms, never its violation variables."""
+        activity = self.matrix.activity(values)
+        for index, c in enumerate(self.constraints):
+            if len(c.violation_positions):
+                activity[index] -= c.violation_coefficients @ values[c.violation_positions]
+        return activity
+
+    @cached_property
+    def _pulp(self) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+        return assemble(self.scenario.name, self.variables, self.constraints, self.objective_vector(), self.sense == "max")
+
+    @property
+    def problem(self) -> pulp.LpProblem:
+        """The model as a PuLP problem (variables v0, v1, … and rows c0, c1, … in table order)."""
+        return self._pulp[0]
+
+    @property
+    def lp_variables(self) -> list[pulp.LpVariable]:
+        return self._pulp[1]
+
     def retargeted(self, objective: str | Criterion, bounds: Mapping[str, float] | None = None) -> Model:
         """This model with another objective and bounds on criteria (a new Model; this one is unchanged).
 
@@ -128,29 +214,24 @@ class Model:
             objective = objective.name
         bounds = dict(bounds or {})
         replaced = {f"criterion_bound[{name}]" for name in bounds}
-        rows = [(c, row) for c, row in zip(self.constraints, self.problem.constraints()) if c.name not in replaced]
-        model = replace(self, constraints=[c for c, _ in rows], objective=objective, criteria=criteria)
+        kept = [c for c in self.constraints if c.name not in replaced]
+        model = replace(self, constraints=kept, objective=objective, criteria=criteria)  # no solver form copied
         for name, epsilon in bounds.items():
             c = criteria[name]
             vector = model.criterion_vector(name)
             positions = np.flatnonzero(vector)
-            bound = Constraint(
-                f"criterion_bound[{name}]",
-                "criteria",
-                positions,
-                vector[positions],
-                "<=" if c.sense == "min" else ">=",
-                float(epsilon) - c.offset,
-                c.unit,
-                f"bound on {c.label}: {'at most' if c.sense == 'min' else 'at least'} {epsilon:,.6g} {c.unit}",
+            model.constraints.append(
+                Constraint(
+                    f"criterion_bound[{name}]",
+                    "criteria",
+                    positions,
+                    vector[positions],
+                    "<=" if c.sense == "min" else ">=",
+                    float(epsilon) - c.offset,
+                    c.unit,
+                    f"bound on {c.label}: {'at most' if c.sense == 'min' else 'at least'} {epsilon:,.6g} {c.unit}",
+                )
             )
-            model.constraints.append(bound)
-            rows.append((bound, _lp_constraint(model.lp_variables, f"bound_{name}", bound)))
-        # The rows kept are shared with this model's problem (PuLP constraints are not copied).
-        model.problem = pulp.LpProblem(self.problem.name)
-        _set_objective(model.problem, model)
-        for _, row in rows:
-            model.problem.addConstraint(row)
         return model
 
     def constraint_table(self) -> pd.DataFrame:
@@ -251,53 +332,79 @@ class ModelBuilder:
         values = (rows[coefficients] if isinstance(coefficients, str) else coefficients.reindex(rows.index)).to_numpy(
             dtype=float
         )
-        keep = values != 0
-        rows, values = rows[keep], values[keep]
-        positions = rows.index.to_numpy()
-        for key, local in rows.groupby(by, sort=True).indices.items():
+        keep = np.flatnonzero(values != 0)
+        positions, values = rows.index.to_numpy()[keep], values[keep]
+        keys = rows[[by] if isinstance(by, str) else by].iloc[keep]  # only the key columns: no copy of the rest
+        for key, local in _groups(keys, by):
             bound = rhs.get(key) if isinstance(rhs, dict) else rhs
             if bound is None:
                 continue
             label = ",".join(key) if isinstance(key, tuple) else key
-            self.add(
-                name.format(key=label),
-                family,
-                positions[local],
-                values[local],
-                sense,
-                bound,
-                unit,
-                meaning.format(key=label),
+            self.constraints.append(  # arrays of the right types already: no conversion per row
+                Constraint(
+                    name.format(key=label),
+                    family,
+                    positions[local],
+                    values[local],
+                    sense,
+                    float(bound),
+                    unit,
+                    meaning.format(key=label),
+                )
             )
+
+
+def _groups(keys: pd.DataFrame, by: str | list[str]):
+    """(key, positions in ``keys``) per group, keys sorted; one key column is split by sorting its codes."""
+    if not isinstance(by, str):
+        return keys.groupby(by, sort=True).indices.items()
+    codes, uniques = pd.factorize(keys[by], sort=True)  # missing keys get -1: no group, as in groupby
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return ((key, order[bounds[g] : bounds[g + 1]]) for g, key in enumerate(uniques.tolist()))
 
 
 def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
     """Every (unit, industry) land variable x[u,k], its effects scaled by the unit's land intensity."""
     units = scenario.table("units")
     industries = scenario.table("industries")
-    unit_ids = np.repeat(units.index.to_numpy(), len(industries))
-    industry_ids = np.tile(industries.index.to_numpy(), len(units))
-    pairs = pd.DataFrame(
-        {
-            "name": [f"x[{u},{k}]" for u, k in zip(unit_ids, industry_ids)],
-            "kind": "land",
-            "unit": unit_ids,
-            "zone": units["zone"].reindex(unit_ids).to_numpy(),
-            "industry": industry_ids,
-            "category": industries["category"].reindex(industry_ids).to_numpy(),
-            "lower": 0.0,
-            "upper": np.inf,
-            "integer": False,
-        }
-    )
-    intensity = units["land_intensity"].reindex(unit_ids).to_numpy()
+    unit_ids = np.repeat(units.index.to_numpy(dtype=object), len(industries))
+    industry_ids = np.tile(industries.index.to_numpy(dtype=object), len(units))
+    intensity = land_intensity(units, industries["category"]).to_numpy().ravel()
+    columns = {
+        "name": [f"x[{u},{k}]" for u, k in zip(unit_ids.tolist(), industry_ids.tolist())],
+        "kind": "land",
+        "unit": unit_ids,
+        "zone": np.repeat(units["zone"].to_numpy(dtype=object), len(industries)),
+        "industry": industry_ids,
+        "category": np.tile(industries["category"].to_numpy(dtype=object), len(units)),
+        "lower": 0.0,
+        "upper": np.inf,
+        "integer": False,
+    }
     for criterion in criteria_of(scenario).values():
         if criterion.column is None:
-            pairs[criterion.name] = 1.0
+            columns[criterion.name] = 1.0
         else:
-            pairs[criterion.name] = industries[criterion.column].reindex(industry_ids).to_numpy() * intensity
-    pairs["penalty"] = 0.0
-    return pairs
+            columns[criterion.name] = np.tile(industries[criterion.column].to_numpy(dtype=float), len(units)) * intensity
+    columns["penalty"] = 0.0
+    return pd.DataFrame(columns)
+
+
+def land_intensity(units: pd.DataFrame, categories: pd.Series) -> pd.DataFrame:
+    """m[u,k]: unit u's multiplier for industry k (a unit × industry table).
+
+    A unit's ``land_intensity_<category>`` column, where given, applies to industries of that
+    category; elsewhere its ``land_intensity`` does.
+    """
+    general = units["land_intensity"].to_numpy(dtype=float)
+    table = np.repeat(general[:, None], len(categories), axis=1)
+    for j, category in enumerate(categories):
+        column = INTENSITY_PREFIX + category
+        if column in units:
+            specific = units[column].to_numpy(dtype=float)
+            table[:, j] = np.where(np.isnan(specific), general, specific)
+    return pd.DataFrame(table, index=units.index, columns=categories.index)
 
 
 def build(scenario: Scenario) -> Model:
@@ -316,23 +423,19 @@ def build(scenario: Scenario) -> Model:
         family.add_constraints(builder)
     soften(builder)
 
-    variables = builder.variables
     # A multi-criteria objective compiles with the first criterion it involves; the methods in
     # optimizer.multicriteria retarget the model from there.
     objective = scenario.objective_criteria[0]
-    problem = pulp.LpProblem(scenario.name)
-    lp_variables = _lp_variables(problem, variables)
-    model = Model(scenario, variables, builder.constraints, objective, problem, lp_variables, criteria_of(scenario))
-    _set_objective(problem, model)
-    for index, c in enumerate(builder.constraints):
-        problem.addConstraint(_lp_constraint(lp_variables, f"c{index}", c))
-    return model
+    return Model(scenario, builder.variables, builder.constraints, objective, criteria_of(scenario))
 
 
 def assemble(
     name: str, variables: pd.DataFrame, constraints: list[Constraint], objective: np.ndarray, maximise: bool
 ) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
-    """A PuLP problem from a variable table, its constraints and an objective vector (elastic copies)."""
+    """A PuLP problem from a variable table, its constraints and an objective vector (every variable
+    in the objective, zeros too, so that the problem has them all, even those in no row)."""
+    import pulp
+
     problem = pulp.LpProblem(name, pulp.LpMaximize if maximise else pulp.LpMinimize)
     lp_variables = _lp_variables(problem, variables)
     problem.setObjective(pulp.LpAffineExpression(zip(lp_variables, np.asarray(objective, dtype=float).tolist())))
@@ -342,6 +445,8 @@ def assemble(
 
 
 def _lp_variables(problem: pulp.LpProblem, variables: pd.DataFrame) -> list[pulp.LpVariable]:
+    import pulp
+
     return [
         problem.add_variable(
             f"v{i}",
@@ -359,12 +464,7 @@ def _lp_constraint(lp_variables: list[pulp.LpVariable], name: str, c: Constraint
     """The solved row: its terms and, for a soft or elastic row, its violation variables."""
     positions = np.concatenate([c.positions, c.violation_positions])
     coefficients = np.concatenate([c.coefficients, c.violation_coefficients])
+    import pulp
+
     expression = pulp.LpAffineExpression(zip([lp_variables[p] for p in positions], coefficients.tolist()))
     return pulp.LpConstraint(expression, SENSES[c.sense], name, c.rhs)
-
-
-def _set_objective(problem: pulp.LpProblem, model: Model) -> None:
-    # Every variable appears in the objective (zeros too): a problem assembled from it and shared rows
-    # (Model.retargeted) then has them all, even those in no row.
-    problem.sense = pulp.LpMaximize if model.sense == "max" else pulp.LpMinimize
-    problem.setObjective(pulp.LpAffineExpression(zip(model.lp_variables, model.objective_vector().tolist())))

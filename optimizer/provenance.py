@@ -71,12 +71,19 @@ def _changed_after_loading(scenario) -> bool | None:
     """Whether the scenario differs from what its origin file gives today (None: cannot tell)."""
     if scenario.origin is None:
         return None
-    from .scenario import load_scenario
+    from .scenario import TABLES, load_scenario
 
+    if scenario.as_loaded and all(Path(file).is_file() and sha256(Path(file)) == digest
+                                   for file, digest in scenario.files.items()):
+        return False  # unchanged files give the same scenario again: no need to load it
     try:
-        return load_scenario(scenario.origin).model_dump() != scenario.model_dump()
+        fresh = load_scenario(scenario.origin)
     except ScenarioError:
         return None
+    tables = set(TABLES)
+    return fresh.model_dump(exclude=tables) != scenario.model_dump(exclude=tables) or not all(
+        fresh.table(table).equals(scenario.table(table)) for table in TABLES
+    )
 
 
 def collect(result) -> dict:
@@ -84,9 +91,7 @@ def collect(result) -> dict:
     from . import __version__
 
     s, solution = result.scenario, result.solution
-    settings = s.model_dump(mode="json")
-    for table in TABLES:
-        settings.pop(table)
+    settings = s.model_dump(mode="json", exclude=set(TABLES))
     return {
         "manifest_version": 1,
         "tool": {"package": DISTRIBUTION, "version": __version__, "git": git_state()},

@@ -24,6 +24,7 @@ import yaml
 from .scenario import TABLES, section_tables
 
 TABLE_FILES = ("allocation", "by_zone", "by_industry", "constraints")
+REPORT_ROWS = 200  # rows of a long table shown in report.md (grid scenarios have 100,000s)
 
 
 class ResultsFolderExists(FileExistsError):
@@ -116,11 +117,11 @@ def _alive(pid: int) -> bool:
 
 def write_scenario(scenario, folder: Path) -> None:
     """The fully resolved scenario: scenario.yaml plus its tables under scenario/."""
-    data = scenario.model_dump(mode="json")
+    data = scenario.model_dump(mode="json", exclude=set(TABLES))
     tables = folder / "scenario"
     tables.mkdir()
     for table in TABLES:
-        pd.DataFrame(data.pop(table)).to_csv(tables / f"{table}.csv", index=False)
+        scenario.table(table).reset_index().to_csv(tables / f"{table}.csv", index=False)
         data[table] = f"scenario/{table}.csv"
     for table, section, field in section_tables(data):
         if section[field]:
@@ -244,10 +245,20 @@ def markdown_report(result) -> str:
         ]
     if binding.empty:
         lines += ["No limit binds.", ""]
-    for _, row in binding.sort_values("family").iterrows():
+    for _, row in binding.sort_values("family", kind="stable").head(REPORT_ROWS).iterrows():
         lines.append(f"- `{row['name']}`: {price_in_words(row)}.")
+    if len(binding) > REPORT_ROWS:
+        lines.append(f"- … and {len(binding) - REPORT_ROWS:,} more binding limits: see `constraints.csv`.")
     lines.append("")
     for name, table in result.family_tables.items():
-        lines += [f"## {name.replace('_', ' ').capitalize()}", "", table.to_markdown(index=False, floatfmt=",.3f"), ""]
-    lines += ["## Allocation", "", result.allocation.to_markdown(index=False, floatfmt=",.3f"), ""]
+        lines += [f"## {name.replace('_', ' ').capitalize()}", "", *_markdown_table(table, f"{name}.csv")]
+    lines += ["## Allocation", "", *_markdown_table(result.allocation, "allocation.csv")]
     return "\n".join(lines)
+
+
+def _markdown_table(table: pd.DataFrame, file: str) -> list[str]:
+    """A table for the report, cut to its first REPORT_ROWS rows (the CSV file has them all)."""
+    lines = [table.head(REPORT_ROWS).to_markdown(index=False, floatfmt=",.3f"), ""]
+    if len(table) > REPORT_ROWS:
+        lines += [f"The first {REPORT_ROWS} of {len(table):,} rows; `{file}` has them all.", ""]
+    return lines

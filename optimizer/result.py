@@ -28,8 +28,9 @@ ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an indust
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
 
-def _tolerance(rhs: float) -> float:
-    return 1e-6 * max(1.0, abs(rhs))
+def _tolerance(rhs):
+    """How close to its limit a row must be to bind (a number or an array of rhs)."""
+    return 1e-6 * np.maximum(1.0, np.abs(rhs))
 
 
 @dataclass
@@ -76,12 +77,13 @@ class Result:
     @cached_property
     def contributions(self) -> pd.DataFrame:
         """Every variable with a non-zero value: its place, value, and effect on each criterion."""
-        variables = self.model.variables
-        table = variables[["name", "kind", "unit", "zone", "industry", "category"]].copy()
-        table["value"] = self.values
+        used = np.flatnonzero(self.values)
+        variables = self.model.variables.iloc[used]
+        table = variables[["name", "kind", "unit", "zone", "industry", "category"]].reset_index(drop=True)
+        table["value"] = self.values[used]
         for criterion, column in COLUMNS.items():
-            table[column] = variables[criterion].to_numpy() * self.values
-        return table[self.values != 0].reset_index(drop=True)
+            table[column] = variables[criterion].to_numpy() * self.values[used]
+        return table
 
     @cached_property
     def allocation(self) -> pd.DataFrame:
@@ -126,32 +128,34 @@ class Result:
     def constraints(self) -> pd.DataFrame:
         """Every constraint: rhs, activity, slack, shadow price (gain per unit relaxed), binding."""
         criterion = self.model.criterion
-        rows = []
-        for c, dual in zip(self.model.constraints, self.solution.duals):
-            activity = float(c.coefficients @ self.values[c.positions]) if self.has_solution else np.nan
-            slack = (c.rhs - activity) if c.sense == "<=" else (activity - c.rhs) if c.sense == ">=" else -abs(
-                activity - c.rhs
-            )
-            direction = (1.0 if c.sense != ">=" else -1.0) * (1.0 if criterion.sense == "max" else -1.0)
-            price, unit = _price(direction * dual, criterion, c.unit)
-            rows.append(
-                {
-                    "name": c.name,
-                    "family": c.family,
-                    "meaning": c.meaning,
-                    "sense": c.sense,
-                    "rhs": c.rhs,
-                    "unit": c.unit,
-                    "activity": activity,
-                    "slack": slack,
-                    "shadow_price": price + 0.0,  # + 0.0 turns -0.0 into 0.0
-                    "shadow_price_unit": unit,
-                    "binding": bool(self.has_solution and abs(slack) <= _tolerance(c.rhs)),
-                }
-            )
-        columns = ["name", "family", "meaning", "sense", "rhs", "unit", "activity", "slack", "shadow_price",
-                   "shadow_price_unit", "binding"]
-        return pd.DataFrame(rows, columns=columns)
+        constraints = self.model.constraints
+        senses = [c.sense for c in constraints]
+        sense = np.array(senses, dtype=object)
+        rhs = np.array([c.rhs for c in constraints], dtype=float)
+        if self.has_solution:
+            activity = self.model.activity(self.values)
+        else:
+            activity = np.full(len(constraints), np.nan)
+        slack = np.where(sense == "<=", rhs - activity, np.where(sense == ">=", activity - rhs, -np.abs(activity - rhs)))
+        direction = np.where(sense != ">=", 1.0, -1.0) * (1.0 if criterion.sense == "max" else -1.0)
+        units = [c.unit for c in constraints]
+        per_unit = {unit: _price(1.0, criterion, unit) for unit in set(units)}  # (factor, price unit)
+        factor = np.array([per_unit[unit][0] for unit in units], dtype=float)
+        return pd.DataFrame(
+            {
+                "name": [c.name for c in constraints],
+                "family": [c.family for c in constraints],
+                "meaning": [c.meaning for c in constraints],
+                "sense": senses,
+                "rhs": rhs,
+                "unit": units,
+                "activity": activity,
+                "slack": slack,
+                "shadow_price": direction * self.solution.duals * factor + 0.0,  # + 0.0: -0.0 → 0.0
+                "shadow_price_unit": [per_unit[unit][1] for unit in units],
+                "binding": self.has_solution & (np.abs(slack) <= _tolerance(rhs)),
+            }
+        )
 
     @cached_property
     def kpis(self) -> dict[str, float | None]:

@@ -1,17 +1,27 @@
-"""Model → solution: run a solver through PuLP and read back what it really proved.
+"""Model → solution: run a solver and read back what it really proved.
 
-Solvers by name: ``highs`` (HiGHS in-process through highspy, the default), ``cbc`` (the CBC
-binary bundled with PuLP 3, called through COIN_CMD), or any other PuLP solver name that is
-available on the machine (``pulp.listSolvers(onlyAvailable=True)``).
+Solvers by name: ``highs`` (the default: HiGHS in-process, handed the model's arrays in one
+``passModel`` call), ``highs-pulp`` (the same HiGHS through PuLP, the reference path),
+``cbc`` (the CBC binary bundled with PuLP 3, called through COIN_CMD), or any other PuLP solver
+name that is available on the machine (``pulp.listSolvers(onlyAvailable=True)``).
+
+Algorithm (``highs``), chosen by measurement (benchmarks/README.md): an LP with more than
+``LARGE_LP`` variables is solved by the interior point method with crossover (a basic solution
+with vertex duals, like simplex, but about 20× faster at 160,000 variables); smaller LPs and
+MIPs get HiGHS's own choice (dual simplex; branch and cut). ``solver.options`` override it.
+
+Exact reductions (``solver.reduce``, on by default) run first: interchangeable units are merged,
+the smaller model is solved by any of the solvers above, and its solution is split back onto the
+units (``optimizer.reduce``). The optimum, the duals and every rule are those of the full model.
 
 Statuses are reported honestly: ``optimal`` only when the solver proved optimality; a run
 stopped by a time or iteration limit is ``time_limit`` (with its incumbent, if any), never
 "optimal" (PuLP's HiGHS wrapper says "Optimal" in that case, so the HiGHS model status is read
 directly).
 
-Duals are normalised to one convention, d(objective)/d(rhs): PuLP's HiGHS wrapper reports
-them for the internal minimisation (sign flipped for a maximisation), CBC reports them for the
-problem as stated.
+Duals are normalised to one convention, d(objective)/d(rhs): HiGHS given the arrays and CBC
+report them for the problem as stated, PuLP's HiGHS wrapper for the internal minimisation (sign
+flipped for a maximisation).
 
 Mixed-integer runs (discrete projects). The best bound is the solver's proven bound on the
 objective, in the problem's own sense (HiGHS's ``mip_dual_bound``; CBC's "Lower/Upper bound" log
@@ -36,16 +46,21 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pulp
 
 from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from .model import Model
+from .progress import Progress
 from .scenario import SolverSettings
 
+if TYPE_CHECKING:
+    import pulp
+
 STATUSES = ("optimal", "infeasible", "unbounded", "time_limit", "not_solved", "error")
-SOLVER_ALIASES = {"highs": "HiGHS", "cbc": "COIN_CMD"}
+SOLVER_ALIASES = {"highs": "HiGHS", "highs-pulp": "HiGHS", "cbc": "COIN_CMD"}
+LARGE_LP = 10_000  # variables; above it HiGHS's interior point beats its dual simplex (measured)
 
 
 @dataclass
@@ -70,7 +85,9 @@ class Solution:
 
 
 def available_solvers() -> list[str]:
-    names = ["highs", "cbc"]
+    import pulp
+
+    names = ["highs", "highs-pulp", "cbc"]
     names += [name for name in pulp.listSolvers(onlyAvailable=True) if name not in ("HiGHS", "PULP_CBC_CMD", "COIN_CMD")]
     return names
 
@@ -80,16 +97,18 @@ def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.
 
     ``log``: a file for CBC's log (read back for the best bound; shown afterwards if ``msg``).
     """
-    name = settings.name.lower() if settings.name.lower() in SOLVER_ALIASES else settings.name
+    import pulp
+
+    name = _canonical(settings.name)
     common = {"msg": settings.msg, "timeLimit": settings.time_limit_s}
-    if name == "highs":
+    if name in ("highs", "highs-pulp"):
         try:
             import highspy
         except ImportError:
             raise SolverNotInstalled("HiGHS is not installed here (pip install highspy), or use --solver cbc") from None
         _check_highs_options(highspy, settings.options)
         solver = pulp.HiGHS(gapRel=settings.mip_gap, threads=settings.threads, **common, **settings.options)
-        return solver, "highs", highspy.Highs().version()
+        return solver, "highs-pulp", highspy.Highs().version()
     if name == "cbc":
         path = _cbc_binary()
         options = [f"{key} {value}" for key, value in settings.options.items()]
@@ -130,11 +149,39 @@ def _cbc_binary() -> str:
     return pulp_cbc_path
 
 
-def solve_model(model: Model, settings: SolverSettings) -> Solution:
+def _canonical(name: str) -> str:
+    return name.lower() if name.lower() in SOLVER_ALIASES else name
+
+
+def _highs_version() -> str:
+    import highspy
+
+    return highspy.Highs().version()
+
+
+def solve_model(model: Model, settings: SolverSettings, progress: Progress | None = None) -> Solution:
+    """Solve the model (after exact reductions, if on) and report what the solver proved."""
+    progress = progress or Progress(enabled=False)
+    if settings.reduce:
+        from .reduce import reduce
+
+        started = time.perf_counter()
+        progress.stage("looking for interchangeable units")
+        reduction = reduce(model)
+        if reduction is not None:
+            solution = reduction.expand(_solve(reduction.model, settings, progress))
+            solution.seconds = time.perf_counter() - started  # merging and splitting count too
+            return solution
+    return _solve(model, settings, progress)
+
+
+def _solve(model: Model, settings: SolverSettings, progress: Progress) -> Solution:
+    if _canonical(settings.name) == "highs":
+        return _solve_highs(model, settings, progress)
     with tempfile.TemporaryDirectory(prefix="optimizer-") as folder:
         log = os.path.join(folder, "solver.log")
         solver, name, version = make_solver(settings, log=log)
-        return _solve(model, settings, solver, name, version, log)
+        return _solve_pulp(model, settings, solver, name, version, log, progress)
 
 
 @dataclass
@@ -163,15 +210,21 @@ def run_solver(problem: pulp.LpProblem, lp_variables: list, maximise: bool, sett
     return Outcome(status, message, values)
 
 
-def _solve(model: Model, settings: SolverSettings, solver, name: str, version: str, log: str) -> Solution:
-    problem = model.problem
+def _size(model: Model) -> str:
+    return f"{len(model.variables):,} variables × {len(model.constraints):,} constraints"
+
+
+def _solve_pulp(model: Model, settings: SolverSettings, solver, name, version, log, progress: Progress) -> Solution:
+    import pulp
+
     started = time.perf_counter()
-    if not model.lp_variables:
+    if len(model.variables) == 0:
         return _solve_empty(model, name, version, started)
+    problem = model.problem
     maximise = model.sense == "max"
-    is_mip = any(v.cat == pulp.LpInteger for v in model.lp_variables)
+    progress.stage(f"solving with {name}: {_size(model)}")
     try:
-        problem.solve(solver)
+        progress.wait(lambda: problem.solve(solver))
     except Exception as error:  # whatever a solver or its PuLP wrapper raises is the solver's failure, not ours
         text = f"{name} raised {type(error).__name__}: {error}"
         return _failed(model, name, version, started, _explained("error", text, settings))
@@ -181,11 +234,18 @@ def _solve(model: Model, settings: SolverSettings, solver, name: str, version: s
     duals = _duals(problem, name, maximise)
     basis = "LP"
     solved = feasible and status not in ("infeasible", "unbounded") and not np.isnan(values).any()
-    if is_mip and solved:
+    if model.is_mip and solved:
         values, duals, problem_note = _with_integers_fixed(model, solver, name, values, maximise)
         basis = "LP with integer decisions fixed" if problem_note is None else ""
         message = "; ".join(part for part in (message, problem_note) if part)
     seconds = time.perf_counter() - started
+    details = (name, version, seconds, message, bound, gap, _options(settings), basis)
+    return _finished(model, settings, status, solved, values, duals, *details)
+
+
+def _finished(model: Model, settings: SolverSettings, status, solved, values, duals, name, version, seconds,
+              message, bound, gap, options, basis) -> Solution:
+    """The Solution as reported: objective from the values, gap and status settled, no values where none hold."""
     if not solved:
         values[:] = np.nan
         duals[:] = np.nan
@@ -193,7 +253,7 @@ def _solve(model: Model, settings: SolverSettings, solver, name: str, version: s
     objective = model.objective_value(values) if solved else None
     if bound is not None:
         bound += model.criterion.offset  # the solver's bound leaves out a composite's constant term
-    if is_mip and objective is not None and bound is not None:
+    if model.is_mip and objective is not None and bound is not None:
         gap = relative_gap(objective, bound)
     if status == "time_limit" and not solved:
         status, bound, gap = "not_solved", None, None
@@ -201,9 +261,7 @@ def _solve(model: Model, settings: SolverSettings, solver, name: str, version: s
         status = "optimal"
         message = f"stopped at a limit with gap {gap:.3g}, within the requested {settings.mip_gap:g}: optimal within the gap"
     message = _explained(status, message, settings)
-    return Solution(
-        status, objective, values, duals, name, version, seconds, message, bound, gap, _options(settings), basis
-    )
+    return Solution(status, objective, values, duals, name, version, seconds, message, bound, gap, options, basis)
 
 
 def _explained(status: str, text: str, settings: SolverSettings) -> str:
@@ -234,7 +292,7 @@ def within_gap(gap: float | None, requested: float | None) -> bool:
 
 def _duals(problem: pulp.LpProblem, solver: str, maximise: bool) -> np.ndarray:
     duals = np.array([_dual(c.pi) for c in problem.constraints()], dtype=float)
-    return -duals if solver == "highs" and maximise else duals
+    return -duals if solver == "highs-pulp" and maximise else duals
 
 
 def _with_integers_fixed(model: Model, solver, name: str, values: np.ndarray, maximise: bool):
@@ -243,6 +301,8 @@ def _with_integers_fixed(model: Model, solver, name: str, values: np.ndarray, ma
     Returns (values, duals, note): note is None on success; otherwise the MIP's values are kept,
     the duals are NaN, and the note says why.
     """
+    import pulp
+
     fixed = [(index, v, v.lowBound, v.upBound) for index, v in enumerate(model.lp_variables) if v.cat == pulp.LpInteger]
     try:
         for index, v, _, _ in fixed:
@@ -259,6 +319,107 @@ def _with_integers_fixed(model: Model, solver, name: str, values: np.ndarray, ma
     finally:
         for _, v, lower, upper in fixed:
             v.cat, v.lowBound, v.upBound = pulp.LpInteger, lower, upper
+
+
+def highs_lp(model: Model, fixed: np.ndarray | None = None):
+    """The model as a ``highspy.HighsLp``: the arrays of ``model.matrix``, no copy per column.
+
+    ``fixed``: values at which to fix the integer variables (the LP then has no integers).
+    """
+    import highspy
+
+    matrix = model.matrix
+    variables = model.variables
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = matrix.shape
+    lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
+    lp.col_cost_ = model.objective_vector()
+    lower = variables["lower"].to_numpy(dtype=float)
+    upper = variables["upper"].to_numpy(dtype=float)
+    integer = variables["integer"].to_numpy(dtype=bool)
+    if fixed is not None:
+        lower, upper = lower.copy(), upper.copy()
+        lower[integer] = upper[integer] = np.round(fixed[integer])
+    lp.col_lower_, lp.col_upper_ = lower, upper
+    lp.row_lower_ = matrix.row_lower
+    lp.row_upper_ = matrix.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_row_, lp.a_matrix_.num_col_ = matrix.shape
+    lp.a_matrix_.start_ = matrix.start
+    lp.a_matrix_.index_ = matrix.index
+    lp.a_matrix_.value_ = matrix.value
+    if integer.any() and fixed is None:
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[flag] for flag in integer.tolist()]
+    return lp
+
+
+def highs_options(model: Model, settings: SolverSettings) -> dict:
+    """HiGHS options for the model: the algorithm for its class and size, then the scenario's."""
+    options: dict = {"output_flag": settings.msg}
+    if not model.is_mip and len(model.variables) > LARGE_LP:
+        options["solver"] = "ipm"  # with crossover (HiGHS's default): a basic solution, vertex duals
+    if settings.time_limit_s is not None:
+        options["time_limit"] = float(settings.time_limit_s)
+    if settings.mip_gap is not None:
+        options["mip_rel_gap"] = float(settings.mip_gap)
+    if settings.threads is not None:
+        options["threads"] = int(settings.threads)
+    return {**options, **settings.options}
+
+
+def _highs(lp, options: dict, progress: Progress):
+    """A HiGHS run of ``lp`` with ``options``: the solved Highs object, or what went wrong."""
+    import highspy
+
+    highs = highspy.Highs()
+    for key, value in options.items():  # the scenario's were checked by make_solver
+        highs.setOptionValue(key, value)
+    try:
+        if highs.passModel(lp) == highspy.HighsStatus.kError:
+            return "HiGHS rejected the model"
+        progress.wait(highs.run, cancel=highs.cancelSolve)
+    except Exception as error:  # whatever HiGHS raises is the solver's failure, not ours
+        return f"HiGHS raised {type(error).__name__}: {error}"
+    return highs
+
+
+def _solve_highs(model: Model, settings: SolverSettings, progress: Progress) -> Solution:
+    """HiGHS in-process, given the whole model in one call; duals as d(objective)/d(rhs)."""
+    import highspy
+
+    started = time.perf_counter()
+    if len(model.variables) == 0:
+        return _solve_empty(model, "highs", _highs_version(), started)
+    options = highs_options(model, settings)
+    progress.stage(f"solving with HiGHS ({options.get('solver', 'choose')}): {_size(model)}")
+    highs = _highs(highs_lp(model), options, progress)
+    if isinstance(highs, str):
+        return _failed(model, "highs", _highs_version(), started, _explained("error", highs, settings))
+    status, message, feasible, bound, gap = _highs_status(highs, model.is_mip)
+    values, duals = _highs_solution(highs, model)
+    solved = feasible and status not in ("infeasible", "unbounded") and not np.isnan(values).any()
+    basis = "LP"
+    if model.is_mip and solved:  # duals of the LP with the integer decisions fixed, as the PuLP path
+        fixed = _highs(highs_lp(model, fixed=values), {**options, "time_limit": np.inf}, progress)
+        if not isinstance(fixed, str) and fixed.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            values, duals = _highs_solution(fixed, model)
+            basis = "LP with integer decisions fixed"
+        else:
+            duals, basis = np.full(len(model.constraints), np.nan), ""
+            message = "; ".join(part for part in (message, "no shadow prices: the LP with integer decisions "
+                                                  "fixed was not solved to optimality") if part)
+    details = ("highs", highs.version(), time.perf_counter() - started, message, bound, gap,
+               _options(settings) | {"highs_options": options}, basis)
+    return _finished(model, settings, status, solved, values, duals, *details)
+
+
+def _highs_solution(highs, model: Model) -> tuple[np.ndarray, np.ndarray]:
+    solution = highs.getSolution()
+    feasible = _highs_status(highs, False)[2]
+    values = np.array(solution.col_value, dtype=float) if feasible else np.full(len(model.variables), np.nan)
+    duals = np.array(solution.row_dual, dtype=float) if solution.dual_valid else np.full(len(model.constraints), np.nan)
+    return values, duals
 
 
 def _read_log(path: str, echo: bool) -> str:
@@ -284,31 +445,13 @@ def _status(
 ) -> tuple[str, str, bool, float | None, float | None]:
     """(status, message, whether the values are a feasible solution, best bound, relative gap) as the solver
     really reports them."""
-    is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
-    if solver == "highs" and problem.solverModel is not None:
-        import highspy
+    import pulp
 
-        highs = problem.solverModel
-        model_status = highs.getModelStatus()
-        text = highs.modelStatusToString(model_status)
-        info = highs.getInfo()
-        s = highspy.HighsModelStatus
-        mapping = {
-            s.kOptimal: "optimal",
-            s.kInfeasible: "infeasible",
-            s.kUnbounded: "unbounded",
-            s.kUnboundedOrInfeasible: "infeasible",
-            s.kTimeLimit: "time_limit",
-            s.kIterationLimit: "time_limit",
-            s.kSolutionLimit: "time_limit",
-            s.kInterrupt: "time_limit",
-        }
-        status = mapping.get(model_status, "error")
-        # HiGHS minimises the negated objective of a maximisation: its bound is negated too.
-        bound = (-1.0 if maximise else 1.0) * float(info.mip_dual_bound) if is_mip else None
-        gap = float(info.mip_gap) if is_mip else (0.0 if status == "optimal" else None)
-        feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-        return status, "" if status == "optimal" else f"HiGHS: {text}", feasible, bound, gap
+    is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
+    if solver == "highs-pulp" and problem.solverModel is not None:
+        status, message, feasible, bound, gap = _highs_status(problem.solverModel, is_mip)
+        # PuLP has HiGHS minimise the negated objective of a maximisation: its bound is negated too.
+        return status, message, feasible, (-bound if maximise and bound is not None else bound), gap
     by_solution = {
         pulp.LpSolutionOptimal: "optimal",
         pulp.LpSolutionIntegerFeasible: "time_limit",
@@ -331,9 +474,36 @@ def _status(
     return status, message, feasible, bound, None
 
 
+def _highs_status(highs, is_mip: bool) -> tuple[str, str, bool, float | None, float | None]:
+    """HiGHS's own model status (PuLP's wrapper would call a time limit "Optimal"), whether its
+    values are a feasible solution, its bound and gap."""
+    import highspy
+
+    model_status = highs.getModelStatus()
+    text = highs.modelStatusToString(model_status)
+    info = highs.getInfo()
+    s = highspy.HighsModelStatus
+    mapping = {
+        s.kOptimal: "optimal",
+        s.kInfeasible: "infeasible",
+        s.kUnbounded: "unbounded",
+        s.kUnboundedOrInfeasible: "infeasible",
+        s.kTimeLimit: "time_limit",
+        s.kIterationLimit: "time_limit",
+        s.kSolutionLimit: "time_limit",
+        s.kInterrupt: "time_limit",
+    }
+    status = mapping.get(model_status, "error")
+    bound = float(info.mip_dual_bound) if is_mip else None
+    gap = float(info.mip_gap) if is_mip else (0.0 if status == "optimal" else None)
+    feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    return status, "" if status == "optimal" else f"HiGHS: {text}", feasible, bound, gap
+
+
 def unsolved(model: Model, settings: SolverSettings, status: str, message: str) -> Solution:
     """No solve was run (a presolve check proved the verdict); the solver is still named, and must exist."""
     _, name, version = make_solver(settings)
+    name = "highs" if _canonical(settings.name) == "highs" else name
     values = np.full(len(model.variables), np.nan)
     return Solution(status, None, values, np.full(len(model.constraints), np.nan), name, version, 0.0, message,
                     options=_options(settings), dual_basis="")
@@ -358,7 +528,7 @@ def _failed(model: Model, name: str, version: str, started: float, message: str)
     return Solution(
         "error",
         None,
-        np.full(len(model.lp_variables), np.nan),
+        np.full(len(model.variables), np.nan),
         np.full(len(model.constraints), np.nan),
         name,
         version,

@@ -53,7 +53,8 @@ def test_finds_exactly_the_changes_made_to_the_variant(runs, tmp_path):
     found = c.allocation_changes.groupby("change")[key].apply(lambda f: set(map(tuple, f.values))).to_dict()
     assert found == {name: pairs for name, pairs in
                      (("appeared", appeared), ("vanished", vanished), ("changed", changed)) if pairs}
-    assert ("dazu", "chemicals") in vanished  # the chemicals cap bites
+    # The chemicals cap bites (which district loses it is a tie among interchangeable districts).
+    assert any(industry == "chemicals" for _, industry in vanished)
     # Binding limits: worked out from the two constraint tables.
     binding = base.constraints.set_index("name")["binding"], variant.constraints.set_index("name")["binding"]
     flipped = binding[0] != binding[1]

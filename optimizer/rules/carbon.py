@@ -11,31 +11,34 @@ retirements) count as well.
 
 from __future__ import annotations
 
+import numpy as np
+
 FAMILY = "carbon"
 TONNES_PER_MT = 1e6
 
 
 def add_constraints(builder) -> None:
     budget = builder.scenario.carbon_budget
-    emitting = builder.variables[builder.variables["carbon"] != 0]
+    carbon = builder.variables["carbon"].to_numpy()
+    emitting = np.flatnonzero(carbon != 0)
     if budget.total_mt is not None:
         builder.add(
             "carbon_budget",
             FAMILY,
-            emitting.index.to_numpy(),
-            emitting["carbon"].to_numpy(),
+            emitting,
+            carbon[emitting],
             "<=",
             budget.total_mt * TONNES_PER_MT,
             "t CO2",
             f"city carbon budget of {budget.total_mt:g} Mt CO2",
         )
     for zone, limit in budget.by_zone_mt.items():
-        in_zone = emitting[emitting["zone"] == zone]
+        in_zone = emitting[(builder.variables["zone"] == zone).to_numpy()[emitting]]
         builder.add(
             f"carbon_budget[{zone}]",
             FAMILY,
-            in_zone.index.to_numpy(),
-            in_zone["carbon"].to_numpy(),
+            in_zone,
+            carbon[in_zone],
             "<=",
             limit * TONNES_PER_MT,
             "t CO2",

@@ -13,24 +13,26 @@ infeasible, as it should.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 FAMILY = "industry_bounds"
 
 
 def add_constraints(builder) -> None:
-    using_land = builder.variables[builder.variables["land"] != 0]
-    groups = using_land.groupby("industry").indices
-    empty = np.array([], dtype=np.int64)
+    land = builder.variables["land"].to_numpy()
+    using_land = np.flatnonzero(land != 0)
+    codes, ids = pd.factorize(builder.variables["industry"])
+    code_of = {industry: code for code, industry in enumerate(ids)}
     for industry in builder.scenario.industries:
-        mine = using_land.iloc[groups.get(industry.id, empty)]
+        mine = using_land[codes[using_land] == code_of.get(industry.id, -2)]
         for bound, sense, value in (("min", ">=", industry.min_km2), ("max", "<=", industry.max_km2)):
             if value is None or (bound == "min" and value == 0):
                 continue
             builder.add(
                 f"industry_{bound}[{industry.id}]",
                 FAMILY,
-                mine.index.to_numpy(),
-                mine["land"].to_numpy(),
+                mine,
+                land[mine],
                 sense,
                 value,
                 "km2",

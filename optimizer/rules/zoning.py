@@ -42,21 +42,23 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
         if rule.max_pollutant_intensity_kg_per_10k_yuan is not None:
             ok &= pollutant_intensity <= rule.max_pollutant_intensity_kg_per_10k_yuan
         admitted |= ok
-    return pairs[admitted]
+    return pairs if admitted.all() else pairs[admitted]
 
 
 def add_constraints(builder) -> None:
     variables = builder.variables
+    land = variables["land"].to_numpy()
     for zone, rule in builder.scenario.zoning.items():
-        in_zone = variables[(variables["zone"] == zone) & (variables["land"] != 0)]
+        in_zone = np.flatnonzero((variables["zone"] == zone).to_numpy() & (land != 0))
         for bound, sense, shares in (("min", ">=", rule.share_min), ("max", "<=", rule.share_max)):
             for category, share in shares.items():
-                coefficients = in_zone["land"] * ((in_zone["category"] == category).astype(float) - share)
+                of_category = (variables["category"] == category).to_numpy()[in_zone]
+                coefficients = land[in_zone] * (of_category.astype(float) - share)
                 builder.add(
                     f"share_{bound}[{zone},{category}]",
                     FAMILY,
-                    in_zone.index.to_numpy(),
-                    coefficients.to_numpy(),
+                    in_zone,
+                    coefficients,
                     sense,
                     0.0,
                     "km2",
