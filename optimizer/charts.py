@@ -66,7 +66,9 @@ def _chart(draw: Callable[..., Figure]) -> Callable[..., str]:
             warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
             figure = draw(*args, **kwargs)
             buffer = io.StringIO()
-            figure.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.05, metadata={"Date": None})
+            # A constrained layout already fits the figure; "tight" would draw it twice to crop it.
+            crop = {} if figure.get_layout_engine() is not None else {"bbox_inches": "tight", "pad_inches": 0.05}
+            figure.savefig(buffer, format="svg", metadata={"Date": None}, **crop)
         svg = buffer.getvalue()
         svg = svg[svg.index("<svg") :]  # inline SVG takes neither the XML declaration nor the DOCTYPE
         return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
