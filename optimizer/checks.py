@@ -363,7 +363,10 @@ def _equilibrated_log10(rows, columns, logs, passes: int = 8) -> np.ndarray:
 def names(model) -> list[Finding]:
     findings = []
     for what, labels in (("constraint", [c.name for c in model.constraints]), ("variable", model.variables["name"])):
-        duplicated = sorted(set(pd.Series(labels)[pd.Series(labels).duplicated()]))
+        labels = pd.Series(labels)
+        if labels.nunique(dropna=False) == len(labels):
+            continue  # the usual case: counting distinct names is quicker than marking duplicates
+        duplicated = sorted(set(labels[labels.duplicated()]))
         if duplicated:
             findings.append(
                 Finding(

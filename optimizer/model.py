@@ -368,16 +368,18 @@ def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
     """Every (unit, industry) land variable x[u,k], its effects scaled by the unit's land intensity."""
     units = scenario.table("units")
     industries = scenario.table("industries")
-    unit_ids = np.repeat(units.index.to_numpy(dtype=object), len(industries))
-    industry_ids = np.tile(industries.index.to_numpy(dtype=object), len(units))
+    unit_at = np.repeat(np.arange(len(units)), len(industries))  # pair → its unit's row, industry's row
+    industry_at = np.tile(np.arange(len(industries)), len(units))
+    unit_ids = _gathered(units.index.to_numpy(dtype=object), unit_at)
+    industry_ids = _gathered(industries.index.to_numpy(dtype=object), industry_at)
     intensity = land_intensity(units, industries["category"]).to_numpy().ravel()
     columns = {
-        "name": [f"x[{u},{k}]" for u, k in zip(unit_ids.tolist(), industry_ids.tolist())],
+        "name": _pair_names(unit_ids, industry_ids),
         "kind": "land",
         "unit": unit_ids,
-        "zone": np.repeat(units["zone"].to_numpy(dtype=object), len(industries)),
+        "zone": _gathered(units["zone"].to_numpy(dtype=object), unit_at),
         "industry": industry_ids,
-        "category": np.tile(industries["category"].to_numpy(dtype=object), len(units)),
+        "category": _gathered(industries["category"].to_numpy(dtype=object), industry_at),
         "lower": 0.0,
         "upper": np.inf,
         "integer": False,
@@ -389,6 +391,31 @@ def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
             columns[criterion.name] = np.tile(industries[criterion.column].to_numpy(dtype=float), len(units)) * intensity
     columns["penalty"] = 0.0
     return pd.DataFrame(columns)
+
+
+TEXT = pd.Series(["text"]).dtype  # how this pandas keeps text: in Arrow from pandas 3 on ("str")
+
+
+def _gathered(values: np.ndarray, at: np.ndarray):
+    """values[at] as a text column. Where pandas keeps text in Arrow, Arrow gathers it from the
+    few distinct values: 800,000 pairs' places without converting 800,000 Python strings."""
+    if getattr(TEXT, "storage", None) != "pyarrow":
+        return values[at]
+    import pyarrow as pa
+
+    return pd.array(pa.array(values, type=pa.large_string()).take(at), dtype=TEXT)
+
+
+def _pair_names(unit_ids, industry_ids):
+    """x[u,k] for every pair (joined by Arrow where the ids are in Arrow)."""
+    if isinstance(unit_ids, np.ndarray):
+        return [f"x[{u},{k}]" for u, k in zip(unit_ids.tolist(), industry_ids.tolist())]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = [pa.scalar(part, pa.large_string()) for part in ("x[", ",", "]", "")]
+    joined = pc.binary_join_element_wise(text[0], pa.array(unit_ids), text[1], pa.array(industry_ids), text[2], text[3])
+    return pd.array(joined, dtype=TEXT)
 
 
 def land_intensity(units: pd.DataFrame, categories: pd.Series) -> pd.DataFrame:

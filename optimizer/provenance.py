@@ -73,14 +73,17 @@ def _changed_after_loading(scenario) -> bool | None:
         return None
     from .scenario import TABLES, load_scenario
 
-    if scenario.as_loaded and all(Path(file).is_file() and sha256(Path(file)) == digest
-                                   for file, digest in scenario.files.items()):
-        return False  # unchanged files give the same scenario again: no need to load it
+    tables = set(TABLES)
+    loaded = scenario.loaded
+    if loaded is not None and all(Path(file).is_file() and sha256(Path(file)) == digest
+                                  for file, digest in scenario.files.items()):
+        # Unchanged files give the same scenario again: no need to load it. A with_changes copy
+        # with the same tables differs from it only where its settings do.
+        return loaded is not scenario and loaded.model_dump(exclude=tables) != scenario.model_dump(exclude=tables)
     try:
         fresh = load_scenario(scenario.origin)
     except ScenarioError:
         return None
-    tables = set(TABLES)
     return fresh.model_dump(exclude=tables) != scenario.model_dump(exclude=tables) or not all(
         fresh.table(table).equals(scenario.table(table)) for table in TABLES
     )

@@ -608,6 +608,7 @@ class Scenario(Settings):
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
     _origin: str | None = PrivateAttr(default=None)
     _as_loaded: bool = PrivateAttr(default=False)  # exactly what load_scenario read (no with_changes)
+    _loaded: Any = PrivateAttr(default=None)  # what load_scenario read, for a copy with the same tables
     _tables: dict[str, pd.DataFrame] = PrivateAttr(default_factory=dict)  # built once: rows are frozen
 
     @field_validator("objective", mode="before")
@@ -668,6 +669,11 @@ class Scenario(Settings):
         """Whether this is exactly what ``load_scenario`` read (not a ``with_changes`` copy)."""
         return self._as_loaded
 
+    @property
+    def loaded(self) -> Scenario | None:
+        """What ``load_scenario`` read, if this is it or a ``with_changes`` copy of it with the same tables."""
+        return self if self._as_loaded else self._loaded
+
     def with_changes(self, **changes: Any) -> Scenario:
         """A copy with fields changed; nested settings merge, tables accept rows or updates.
 
@@ -701,6 +707,7 @@ class Scenario(Settings):
         changed = validate_scenario(data, sources=None)
         changed._files = dict(self._files)
         changed._origin = self._origin
+        changed._loaded = None if set(changes) & set(TABLES) else self.loaded
         changed._tables = {name: frame for name, frame in self._tables.items() if name not in changes}
         return changed
 

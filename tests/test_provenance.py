@@ -66,6 +66,18 @@ def test_a_scenario_changed_in_python_says_so(tmp_path):
     assert manifest["scenario"]["changed_after_loading"] is True
 
 
+def test_changed_settings_are_told_without_loading_the_files_again(tmp_path, monkeypatch):
+    from optimizer import provenance, scenario as scenario_module
+
+    scenario = optimizer.load_scenario(write_tiny(tmp_path / "s"))
+    monkeypatch.setattr(scenario_module, "load_scenario", None)  # unchanged files are not read again
+    assert provenance._changed_after_loading(scenario.with_changes(solver={"reduce": False})) is True
+    same = scenario.with_changes(solver={"reduce": False}).with_changes(solver={"reduce": scenario.solver.reduce})
+    assert provenance._changed_after_loading(same) is False
+    monkeypatch.undo()  # a changed table: the files are read again and compared
+    assert provenance._changed_after_loading(scenario.with_changes(industries={"hi": {"max_km2": 2}})) is True
+
+
 def test_rerun_of_a_fresh_folder_matches(tmp_path, capsys):
     folder = _run(tmp_path, {"carbon_budget": {"total_mt": 5}})
     capsys.readouterr()
