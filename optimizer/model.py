@@ -308,6 +308,11 @@ class ModelBuilder:
             )
         )
 
+    def add_terms(self, name: str, family: str, terms: pd.Series, sense: str, rhs: float, unit: str, meaning: str) -> None:
+        """One constraint from coefficients indexed by variable position; zero terms are dropped."""
+        terms = terms[terms != 0]
+        self.add(name, family, terms.index.to_numpy(), terms.to_numpy(), sense, rhs, unit, meaning)
+
     def add_grouped(
         self,
         family: str,

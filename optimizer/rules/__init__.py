@@ -5,7 +5,7 @@ three hooks, run in three phases over all families (see ``optimizer.model.build`
 
 - ``admit(scenario, pairs) -> pairs``: remove x[u,k] candidates the rule forbids;
 - ``add_variables(builder)``: add variables of its own kind (``builder.add_variables``);
-- ``add_constraints(builder)``: add its named constraints (``builder.add``/``add_grouped``);
+- ``add_constraints(builder)``: add its named constraints (``builder.add``, ``add_terms`` or ``add_grouped``);
 - ``tables(result) -> {name: DataFrame}`` (optional): what the family reports, written as
   ``<name>.csv`` in the results folder and shown in the report.
  Adding a family means writing its

@@ -74,13 +74,10 @@ def add_constraints(builder) -> None:
         for bound, sense, factor in (("max", "<=", 1 + tolerance), ("min", ">=", 1 - tolerance)):
             if bound == "min" and factor <= 0:
                 continue
-            coefficients = q * (inside - factor * weight)
-            coefficients = coefficients[coefficients != 0]
-            builder.add(
+            builder.add_terms(
                 f"balance_{bound}[{member}]",
                 FAMILY,
-                coefficients.index.to_numpy(),
-                coefficients.to_numpy(),
+                q * (inside - factor * weight),
                 sense,
                 0.0,
                 row_unit,

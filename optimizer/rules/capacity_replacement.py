@@ -96,11 +96,10 @@ def add_constraints(builder) -> None:
         if not variables.loc[index, "land"].any():
             continue  # retirements only: nothing to replace here
         where = "city-wide" if settings.within == "city" else f"in zone {zone}"
-        builder.add(
+        builder.add_terms(
             "capacity_replacement" + (f"[{zone}]" if zone else ""),
             FAMILY,
-            index.to_numpy(),
-            terms[index].to_numpy(),
+            terms[index],
             ">=",
             0.0,
             "km2",

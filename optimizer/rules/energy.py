@@ -46,12 +46,10 @@ def add_constraints(builder) -> None:
     for suffix, where, zone, caps in _scopes(builder.scenario):
         rows = active if zone is None else active[active["zone"] == zone]
         if caps.total_mtce is not None:
-            using = rows[rows["energy"] != 0]
-            builder.add(
+            builder.add_terms(
                 f"energy_total{suffix}",
                 FAMILY,
-                using.index.to_numpy(),
-                using["energy"].to_numpy(),
+                rows["energy"],
                 "<=",
                 caps.total_mtce * TCE_PER_MTCE,
                 "tce",
@@ -59,11 +57,10 @@ def add_constraints(builder) -> None:
             )
         cap = caps.intensity_tce_per_10k_yuan
         if cap is not None:
-            builder.add(
+            builder.add_terms(
                 f"energy_intensity{suffix}",
                 FAMILY,
-                rows.index.to_numpy(),
-                (rows["energy"] - cap * TEN_THOUSAND_YUAN_PER_100M * rows["output"]).to_numpy(),
+                rows["energy"] - cap * TEN_THOUSAND_YUAN_PER_100M * rows["output"],
                 "<=",
                 0.0,
                 "tce",

@@ -53,13 +53,10 @@ def add_constraints(builder) -> None:
         for group, index in _groups(variables, chain.within).items():
             if not leading[index].any():
                 continue
-            terms = coefficients[index]
-            terms = terms[terms != 0]
-            builder.add(
+            builder.add_terms(
                 f"chain[{chain_id},{group}]",
                 FAMILY,
-                terms.index.to_numpy(),
-                terms.to_numpy(),
+                coefficients[index],
                 ">=",
                 0.0,
                 "km2",

@@ -72,11 +72,10 @@ def add_constraints(builder) -> None:
     for park_id, park in sites.items():
         mine = in_parks[park_of == park_id]
         title = park.name or park_id
-        builder.add(
+        builder.add_terms(
             f"park_land[{park_id}]",
             FAMILY,
-            mine.index.to_numpy(),
-            mine["land"].to_numpy(),
+            mine["land"],
             "<=",
             park.land_km2,
             "km2",
@@ -84,11 +83,10 @@ def add_constraints(builder) -> None:
         )
         cap = park.max_carbon_intensity_t_per_10k_yuan
         if cap is not None:
-            builder.add(
+            builder.add_terms(
                 f"park_carbon_intensity[{park_id}]",
                 FAMILY,
-                mine.index.to_numpy(),
-                (mine["carbon"] - cap * TEN_THOUSAND_YUAN_PER_100M * mine["output"]).to_numpy(),
+                mine["carbon"] - cap * TEN_THOUSAND_YUAN_PER_100M * mine["output"],
                 "<=",
                 0.0,
                 "t CO2",

@@ -65,11 +65,10 @@ def add_constraints(builder) -> None:
             meaning=f"{title} available in {{key}}",
         )
         if resource.total is not None:
-            builder.add(
+            builder.add_terms(
                 f"resource[{resource_id}]",
                 FAMILY,
-                use.index.to_numpy(),
-                use.to_numpy(),
+                use,
                 "<=",
                 resource.total,
                 resource.measured_in,
