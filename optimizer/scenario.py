@@ -28,7 +28,6 @@ from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic_core import PydanticUseDefault
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -112,7 +111,11 @@ class Row(BaseModel):
         declared = indicators | _resource_columns(cls, info)
         data = dict(data)
         for key, value in list(data.items()):
-            if key in cls.model_fields or not isinstance(key, str) or key.startswith(("source", "note")):
+            if key in cls.model_fields:
+                if isinstance(value, str) and not value.strip():
+                    del data[key]  # an empty CSV cell is not given: the default, or "missing" if none
+                continue
+            if not isinstance(key, str) or key.startswith(("source", "note")):
                 continue
             if key in indicators:
                 data[key] = _indicator_value(key, value)
@@ -135,14 +138,6 @@ class Row(BaseModel):
                     valid += ", or a column declared under `resources`"
                 raise ValueError(f"unknown column '{key}' (valid columns: {valid})")
         return data
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_missing(cls, value):
-        # An empty CSV cell means "not given": the field's default, or "missing" if it has none.
-        if isinstance(value, str) and not value.strip():
-            raise PydanticUseDefault()
-        return value
 
 
 class Zone(Row):
@@ -1186,7 +1181,7 @@ def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> list[Ro
     model = ROW_MODELS[table]
     known = model.__pydantic_decorators__
     if (
-        set(known.field_validators) != {"_blank_is_missing"}
+        known.field_validators
         or set(known.model_validators) != {"_known_columns"}
         or model.__pydantic_post_init__
         or context["resource_columns"].get(table)

@@ -59,6 +59,10 @@ CASES = [
     ("empty-table", {"industries": INDUSTRIES.splitlines()[0] + "\n"}, ["industries.csv", "no rows"]),
     ("empty-file", {"zones": ""}, ["zones.csv", "not a valid CSV"]),
     ("bad-encoding", {"zones_bytes": "id,name,name_zh\na,Zone A,甲区\nb,Zone B,乙区\n".encode("gb18030")}, ["zones.csv", "UTF-8"]),
+    # a blank cell in a column that has no default is "missing", whatever pydantic version
+    ("blank-required-id", {"zones": ZONES.replace("a,Zone A", ",Zone A")}, ["zones.csv", "line 2", "zones.id", "required"]),
+    ("blank-required-land", {"units": UNITS.replace("u2,Unit two,b,5,1", "u2,Unit two,b, ,1")},
+     ["units.csv", "line 3", "units.land_km2", "required"]),
     ("bad-id", {"units": UNITS.replace("u2,Unit two", "u 2,Unit two")}, ["units.csv", "line 3", "units.id"]),
     ("limits-unknown-family", {"changes": {"limits": {"carbn": {"firm": True}}}},
      ["tiny.yaml", "line", "limits.carbn", "Valid: balance, capacity_replacement, carbon, energy,"]),
