@@ -18,7 +18,9 @@ It prints the seconds of each stage, the peak memory (resident set, reset before
 each objective (they must agree: the run fails otherwise), the largest rule violation of the
 tool's solutions, and the ratios tool/bare, naive/tool and bare/tool-with-reductions.
 ``--compare-solvers`` adds HiGHS's other algorithms and CBC on the same full model.
-Timings are wall-clock seconds: on a shared machine, run it when the machine is idle.
+Timings are wall-clock seconds: on a shared machine, run it when the machine is idle. With
+``--repeats R`` the full-model tool and the bare solver run R times, alternately, and the tables
+show medians with their range (a virtual machine's speed drifts between runs).
 """
 
 from __future__ import annotations
@@ -247,27 +249,36 @@ def benchmark(n: int, folder: Path, args) -> dict:
     row: dict = {"cells": n}
     say = lambda text: print(f"  [{n:,}] {text}", file=sys.stderr, flush=True)  # noqa: E731
 
-    say("tool, full model …")
-    full, result = run_tool(path, folder / f"out-{n}-full", reduce=False)
-    model = result.model
-    options = result.solution.options.get("highs_options", {})
-    row.update(variables=len(model.variables), constraints=len(model.constraints),
-               algorithm=options.get("solver", "choose"), tool=full.seconds, tool_total=full.total,
-               tool_peak_mb=full.peak_mb, tool_objective=result.objective,
-               tool_violation=max_violation(model, result.solution.values))
-    say(f"tool {full.total:.2f} s; bare HiGHS on the same matrix …")
-    bare, bare_objective = run_bare(model, options)
-    row.update(bare_total=bare.total, bare_peak_mb=bare.peak_mb, bare_objective=bare_objective)
-    if args.compare_solvers:
-        say("other algorithms and CBC …")
-        row["solvers"] = compare_solvers(model)
-    del result, model
-    say("tool, with reductions …")
-    reduced, result = run_tool(path, folder / f"out-{n}-reduced", reduce=True)
-    row.update(reduced=reduced.seconds, reduced_total=reduced.total, reduced_peak_mb=reduced.peak_mb,
-               reduced_objective=result.objective, reduction=result.solution.options.get("reduction"),
-               reduced_violation=max_violation(result.model, result.solution.values))
-    del result
+    fulls, bares = [], []
+    for repeat in range(args.repeats):  # tool and bare alternate, so that both see the same machine
+        say(f"tool, full model ({repeat + 1} of {args.repeats}) …")
+        full, result = run_tool(path, folder / f"out-{n}-full-{repeat}", reduce=False)
+        model = result.model
+        options = result.solution.options.get("highs_options", {})
+        if not repeat:
+            row.update(variables=len(model.variables), constraints=len(model.constraints),
+                       algorithm=options.get("solver", "choose"), tool_objective=result.objective,
+                       tool_violation=max_violation(model, result.solution.values))
+        say(f"tool {full.total:.2f} s; bare HiGHS on the same matrix …")
+        bare, bare_objective = run_bare(model, options)
+        row["bare_objective"] = bare_objective
+        fulls.append(full)
+        bares.append(bare)
+        if args.compare_solvers and not repeat:
+            say("other algorithms and CBC …")
+            row["solvers"] = compare_solvers(model)
+        del result, model
+    row.update(_summary("tool", fulls), **_summary("bare", bares))
+    row["tool_over_bare"] = [f.total / b.total for f, b in zip(fulls, bares)]
+    reduceds = []
+    for repeat in range(args.repeats):
+        say(f"tool, with reductions ({repeat + 1} of {args.repeats}) …")
+        reduced, result = run_tool(path, folder / f"out-{n}-reduced-{repeat}", reduce=True)
+        reduceds.append(reduced)
+        row.update(reduced_objective=result.objective, reduction=result.solution.options.get("reduction"),
+                   reduced_violation=max_violation(result.model, result.solution.values))
+        del result
+    row.update(_summary("reduced", reduceds))
     if n <= args.naive_max:
         say("naive PuLP model …")
         naive, naive_objective = run_naive(path, {k: v for k, v in options.items() if k != "output_flag"})
@@ -277,6 +288,19 @@ def benchmark(n: int, folder: Path, args) -> dict:
                   if key in row]
     row["agree"] = bool(np.allclose(objectives, objectives[0], rtol=1e-6, atol=1e-6))
     return row
+
+
+def _summary(label: str, runs: list[Stages]) -> dict:
+    """Median seconds per stage and of the totals over repeated runs; the highest peak."""
+    stages = {name: statistics.median(run.seconds[name] for run in runs) for name in runs[0].seconds}
+    return {label: stages, f"{label}_total": statistics.median(run.total for run in runs),
+            f"{label}_totals": [run.total for run in runs], f"{label}_peak_mb": max(run.peak_mb for run in runs)}
+
+
+def _spread(values: list[float], digits: int = 2) -> str:
+    """The median, and the range when there are several values."""
+    middle = f"{statistics.median(values):.{digits}f}"
+    return middle if len(values) < 2 else f"{middle} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
 def table(rows: list[dict]) -> str:
@@ -290,12 +314,12 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         n, v = f"{r['cells']:,}", f"{r['variables']:,}"
         lines.append(f"| {n} | {v} | tool, full model ({r['algorithm']}) | {seconds(r['tool'])} | "
-                     f"{r['tool_total']:.2f} | {r['tool_peak_mb']:.0f} | {r['tool_objective']:,.4f} |")
-        lines.append(f"| | | bare HiGHS, same matrix | solve {r['bare_total']:.2f} | {r['bare_total']:.2f} | "
+                     f"{_spread(r['tool_totals'])} | {r['tool_peak_mb']:.0f} | {r['tool_objective']:,.4f} |")
+        lines.append(f"| | | bare HiGHS, same matrix | solve {r['bare_total']:.2f} | {_spread(r['bare_totals'])} | "
                      f"{r['bare_peak_mb']:.0f} | {r['bare_objective']:,.4f} |")
         red = r["reduction"]
         merged = f" → {red['variables'][1]:,} variables" if red else ", nothing merged"
-        lines.append(f"| | | tool, reductions on{merged} | {seconds(r['reduced'])} | {r['reduced_total']:.2f} | "
+        lines.append(f"| | | tool, reductions on{merged} | {seconds(r['reduced'])} | {_spread(r['reduced_totals'])} | "
                      f"{r['reduced_peak_mb']:.0f} | {r['reduced_objective']:,.4f} |")
         if "naive_total" in r:
             lines.append(f"| | | naive PuLP | {seconds(r['naive'])} | {r['naive_total']:.2f} | "
@@ -308,7 +332,7 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         naive = f"{r['naive_total'] / r['tool_total']:.1f}" if "naive_total" in r else "–"
         lines.append(
-            f"| {r['cells']:,} | {r['tool_total'] / r['bare_total']:.2f} | "
+            f"| {r['cells']:,} | {_spread(r['tool_over_bare'])} | "
             f"{100 * r['tool']['build'] / r['tool_total']:.0f} % | {naive} | "
             f"{r['bare_total'] / r['reduced_total']:.1f} | {'yes' if r['agree'] else 'NO'} | "
             f"{max(r['tool_violation'], r['reduced_violation']):.1e} |"
@@ -326,6 +350,8 @@ def main(argv=None) -> int:
     parser.add_argument("--profiles", type=int, default=4, help="land-use profiles per zone (0: all cells distinct)")
     parser.add_argument("--naive-max", type=int, default=50_000, help="skip the naive model above this many cells")
     parser.add_argument("--compare-solvers", action="store_true", help="also time HiGHS's other algorithms and CBC")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="run the tool and the bare solver this many times, alternately, and report medians")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     rows = []
