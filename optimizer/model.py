@@ -155,14 +155,18 @@ class Model:
     def matrix(self) -> Matrix:
         """The solved rows as one sparse matrix: terms and violation variables (duplicates summed)."""
         n = len(self.variables)
-        positions = [np.concatenate([c.positions, c.violation_positions]) for c in self.constraints]
-        coefficients = [np.concatenate([c.coefficients, c.violation_coefficients]) for c in self.constraints]
+        soft = [len(c.violation_positions) > 0 for c in self.constraints]  # rare: no copies for the rest
+        positions = [np.concatenate([c.positions, c.violation_positions]) if s else c.positions
+                     for c, s in zip(self.constraints, soft)]
+        coefficients = [np.concatenate([c.coefficients, c.violation_coefficients]) if s else c.coefficients
+                        for c, s in zip(self.constraints, soft)]
         lengths = np.array([len(p) for p in positions], dtype=np.int64)
         rows = np.repeat(np.arange(len(self.constraints)), lengths)
         columns = np.concatenate(positions or [np.zeros(0, np.int64)])
         values = np.concatenate(coefficients or [np.zeros(0)])
         order = np.lexsort((rows, columns))
-        rows, columns, values = rows[order], columns[order], values[order]
+        rows, values = rows[order], values[order]
+        columns = np.repeat(np.arange(n), np.bincount(columns, minlength=n))  # columns[order], without a gather
         first = np.ones(len(rows), dtype=bool)
         first[1:] = (rows[1:] != rows[:-1]) | (columns[1:] != columns[:-1])
         if not first.all():
