@@ -26,6 +26,7 @@ show medians with their range (a virtual machine's speed drifts between runs).
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import statistics
@@ -70,6 +71,10 @@ class Stages:
 def _reset_peak() -> None:
     """Linux: forget the peak resident set so far (VmHWM), so each run measures its own."""
     gc.collect()
+    try:  # glibc keeps freed heap pages (of earlier runs) in the process unless asked to return them
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
@@ -291,11 +296,10 @@ def benchmark(n: int, folder: Path, args) -> dict:
 
 
 def _summary(label: str, runs: list[Stages]) -> dict:
-    """Median seconds per stage and of the totals over repeated runs; the first run's peak (later
-    ones start with what the allocator kept of earlier runs, which inflates theirs)."""
+    """Median seconds per stage and of the totals over repeated runs; the highest peak."""
     stages = {name: statistics.median(run.seconds[name] for run in runs) for name in runs[0].seconds}
     return {label: stages, f"{label}_total": statistics.median(run.total for run in runs),
-            f"{label}_totals": [run.total for run in runs], f"{label}_peak_mb": runs[0].peak_mb}
+            f"{label}_totals": [run.total for run in runs], f"{label}_peak_mb": max(run.peak_mb for run in runs)}
 
 
 def _spread(values: list[float], digits: int = 2) -> str:
