@@ -674,7 +674,10 @@ class Scenario(Settings):
 
         ``scenario.with_changes(carbon_budget={"total_mt": 5})`` changes one budget;
         ``with_changes(industries={"chemicals": {"max_km2": 2}})`` updates rows by id;
-        a list of rows or a DataFrame replaces a table.
+        a list of rows or a DataFrame replaces a table. ``None`` restores a setting's default,
+        at any depth: ``with_changes(industry_chains=None)`` drops every chain,
+        ``with_changes(carbon_budget={"by_zone_mt": None})`` the zone budgets (an empty mapping
+        would merge into them and change nothing).
         """
         data = self.model_dump(exclude=set(TABLES))
         for table in TABLES:  # validated rows pass through as they are; changed tables as dicts
@@ -687,6 +690,9 @@ class Scenario(Settings):
                     file="with_changes()",
                     valid=", ".join(type(self).model_fields),
                 )
+            if value is None:  # the default: clears a section or a setting
+                data.pop(key, None)
+                continue
             if isinstance(value, Mapping) and any(table.startswith(f"{key}.") for table in SECTION_TABLES):
                 value = _changed_section_tables(key, data.get(key) or {}, value)
             if key in TABLES:
@@ -696,7 +702,7 @@ class Scenario(Settings):
             elif isinstance(value, BaseModel):
                 data[key] = value.model_dump()
             elif isinstance(value, Mapping) and isinstance(data.get(key), dict):
-                data[key] = _deep_merge(data[key], dict(value))
+                data[key] = _deep_merge(data[key], dict(value), none_clears=True)
             else:
                 data[key] = value
         changed = validate_scenario(data, sources=None)
@@ -1496,11 +1502,15 @@ def _merge_layers(base: dict, child: dict, prefix: str = "") -> dict:
     return merged
 
 
-def _deep_merge(base: dict, change: dict) -> dict:
+def _deep_merge(base: dict, change: dict, none_clears: bool = False) -> dict:
+    """``base`` with ``change`` merged in, mapping by mapping; ``none_clears``: a None value
+    removes the key (its default then applies) instead of setting it."""
     out = copy.deepcopy(base)
     for key, value in change.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
+        if value is None and none_clears:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value, none_clears)
         else:
             out[key] = value
     return out

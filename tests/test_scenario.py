@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 
@@ -65,6 +66,26 @@ def test_scenario_is_immutable_and_with_changes_copies(tmp_path):
     # A DataFrame replaces a table.
     smaller = s.with_changes(units=units.assign(land_km2=[1.0, 1.0]))
     assert optimizer.solve(smaller).objective == pytest.approx(20)
+
+
+def test_with_changes_none_restores_defaults_at_any_depth(tmp_path):
+    s = optimizer.load_scenario(write_tiny(tmp_path, {
+        "carbon_budget": {"total_mt": 6, "by_zone_mt": {"a": 2, "b": 3}},
+        "industry_chains": {"hi_needs_lo": {"leading": ["hi"], "supporting": ["lo"], "ratio": 0.5}},
+    }))
+    assert s.industry_chains and s.carbon_budget.by_zone_mt == {"a": 2, "b": 3}
+    assert s.with_changes(industry_chains={}).industry_chains == s.industry_chains  # {} merges: no change
+    assert s.with_changes(industry_chains=None).industry_chains == {}
+    assert s.with_changes(industry_chains={"hi_needs_lo": None}).industry_chains == {}
+    cleared = s.with_changes(carbon_budget={"by_zone_mt": {"a": None}})
+    assert cleared.carbon_budget.by_zone_mt == {"b": 3} and cleared.carbon_budget.total_mt == 6
+    assert s.with_changes(carbon_budget={"by_zone_mt": None}).carbon_budget.by_zone_mt == {}
+    assert s.with_changes(carbon_budget=None).carbon_budget.total_mt is None
+    # table rows keep None as a value: a bound removed, not restored
+    bounded = s.with_changes(industries={"hi": {"max_km2": 3}})
+    assert pd.isna(bounded.with_changes(industries={"hi": {"max_km2": None}}).table("industries").loc["hi", "max_km2"])
+    with pytest.raises(optimizer.ScenarioError, match="zones"):
+        s.with_changes(zones=None)  # a table has no default
 
 
 def test_with_changes_validates(tmp_path):
