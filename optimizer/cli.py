@@ -342,6 +342,8 @@ def _frontier_summary(table, folder: Path) -> str:
     for _, row in table.iterrows():
         if math.isnan(row["y"]):  # no solution
             lines.append(f"  point {row['point']}: {row['status']}")
+            if row["result"].diagnosis is not None:
+                lines += [f"why: {line}" if i == 0 else line for i, line in enumerate(row["result"].diagnosis.lines())]
             continue
         mark = "  <- knee" if row["knee"] else ""
         lines.append(f"  {a['x']} <= {row['bound']:,.6g} {a['x_unit']}: {a['y']} {row['y']:,.6g} {a['y_unit']}, "

@@ -85,7 +85,8 @@ def frontier_markdown(table: pd.DataFrame, payoff: pd.DataFrame, scenario) -> st
         "",
         f"Each point optimises {a['y_label']} with {a['x_label']} bounded by the `bound` column "
         f"(epsilon-constraint method, exact). The shadow price is the gain in {a['y']} per unit of "
-        f"the bound relaxed: {a['shadow_price_unit']}. Every point's full results are in `points/`.",
+        f"the bound relaxed" + (f": {a['shadow_price_unit']}" if a["shadow_price_unit"] else "")
+        + ". Every point's full results are in `points/`.",
         "",
         "![frontier](frontier.png)",
         "",
@@ -100,8 +101,13 @@ def frontier_markdown(table: pd.DataFrame, payoff: pd.DataFrame, scenario) -> st
             "",
         ]
     failed = table[table["status"] != "optimal"]
+    for point, status, result in zip(failed["point"], failed["status"], failed["result"]):
+        lines.append(f"- point {point}: {status}" + (f" (why: `{point_folder(point)}/diagnosis.md`)" if result.diagnosis else ""))
     if not failed.empty:
-        lines += [f"- point {p}: {s}" for p, s in zip(failed["point"], failed["status"])] + [""]
+        lines.append("")
+    explained = next((r.diagnosis for r in failed["result"] if r.diagnosis is not None), None)
+    if explained is not None:
+        lines += [explained.markdown(level=2), ""]
     shown = ["point", "bound", "x", "y", "shadow_price", "efficient", "knee"]
     lines += ["## Points", "", table[shown].to_markdown(index=False, floatfmt=",.2f"), ""]
     lines += ["## Payoff table (each criterion optimised alone)", "", payoff.to_markdown(index=False, floatfmt=",.2f"), ""]

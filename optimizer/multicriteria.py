@@ -332,8 +332,8 @@ def frontier(
         tick()
         ends.append(compiled.tie_broken(first, alone, [second], kept))
         tick()
-        if not ends[-1].has_solution:
-            return _table(compiled, x, y, [(np.nan, ends[-1])])
+        if not ends[-1].has_solution:  # no plan meets the scenario's own limits: say why, as solve does
+            return _table(compiled, x, y, [(np.nan, _explained(ends[-1], compiled))])
     x_ideal, x_nadir = (compiled.totals(end)[x] for end in ends)
     bounds = np.linspace(x_ideal, x_nadir, points)
     bounds[0] = _kept_at(compiled.criteria[x], x_ideal, 0.0)  # room for the solver at the tight end
@@ -347,6 +347,16 @@ def frontier(
     table = _table(compiled, x, y, solved)
     table.attrs["timings_s"] = {"frontier": time.perf_counter() - started}
     return table
+
+
+def _explained(result: Result, compiled: _Compiled) -> Result:
+    """An infeasible result with its diagnosis (``optimizer.diagnosis``), as ``optimizer.solve`` gives."""
+    if result.status == "infeasible":
+        from .checks import run_checks
+        from .diagnosis import diagnose
+
+        result.diagnosis = diagnose(result.model, compiled.scenario.solver, run_checks(compiled.model))
+    return result
 
 
 def _table(compiled: _Compiled, x: str, y: str, solved: list[tuple[float, Result]]) -> pd.DataFrame:

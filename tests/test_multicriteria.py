@@ -199,9 +199,17 @@ def test_frontier_cli_writes_a_whole_folder(tmp_path, capsys):
 def test_frontier_of_an_infeasible_scenario_says_so(tmp_path, capsys):
     industries = INDUSTRIES.replace("lo,Low carbon,g,4,100000,200,300,5,,", "lo,Low carbon,g,4,100000,200,300,5,20,")
     out = tmp_path / "front"
-    assert main(["frontier", str(write_tiny(tmp_path / "s", industries=industries)), "--out", str(out)]) == 3
-    assert "point 1: infeasible" in capsys.readouterr().out
+    path = write_tiny(tmp_path / "s", industries=industries)
+    assert main(["frontier", str(path), "--out", str(out)]) == 3
+    printed = capsys.readouterr().out
+    assert "point 1: infeasible" in printed
+    # why, in planning terms: lo needs 20 km² and both units together have 15
+    assert "why:" in printed and "industry_min[lo]" in printed and "5 km² short" in printed, printed
     assert pd.read_csv(out / "frontier.csv")["status"].tolist() == ["infeasible"]
+    assert "industry_min[lo]" in (out / "points" / "point-01" / "diagnosis.md").read_text(encoding="utf-8")
+    assert "industry_min[lo]" in (out / "report.md").read_text(encoding="utf-8")
+    table = optimizer.frontier(optimizer.load_scenario(path), points=3)
+    assert [c.name for c in table["result"].iloc[0].diagnosis.changes] == ["industry_min[lo]"]
 
 
 def test_run_chooses_a_method_on_the_command_line(tmp_path, capsys):
