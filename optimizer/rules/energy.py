@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..criteria import TEN_THOUSAND_YUAN_PER_100M
 from ._report import with_prices
 
 FAMILY = "energy"
 TCE_PER_MTCE = 1e6
-TEN_THOUSAND_YUAN_PER_100M = 1e4
 
 
 def _scopes(scenario):

@@ -32,12 +32,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..criteria import TEN_THOUSAND_YUAN_PER_100M
 from ..model import candidate_pairs
 from . import zoning
 from ._report import values_of, with_prices
 
 FAMILY = "parks"
-TEN_THOUSAND_YUAN_PER_100M = 1e4
 
 
 def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:

@@ -25,8 +25,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..criteria import TEN_THOUSAND_YUAN_PER_100M
+
 FAMILY = "zoning"
-TEN_THOUSAND_YUAN_PER_100M = 1e4
 
 
 def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
