@@ -343,7 +343,7 @@ def _frontier_summary(table, folder: Path) -> str:
         if math.isnan(row["y"]):  # no solution
             lines.append(f"  point {row['point']}: {row['status']}")
             if row["result"].diagnosis is not None:
-                lines += [f"why: {line}" if i == 0 else line for i, line in enumerate(row["result"].diagnosis.lines())]
+                lines += _why(row["result"].diagnosis)
             continue
         mark = "  <- knee" if row["knee"] else ""
         lines.append(f"  {a['x']} <= {row['bound']:,.6g} {a['x_unit']}: {a['y']} {row['y']:,.6g} {a['y_unit']}, "
@@ -374,11 +374,16 @@ def _summary(result, folder: Path) -> str:
             lines.append(f"        (+{len(binding) - 6} more binding limits: see constraints.csv)")
         lines += _violations(result)
     elif result.diagnosis is not None:
-        lines += [f"why: {line}" if i == 0 else line for i, line in enumerate(result.diagnosis.lines())]
+        lines += _why(result.diagnosis)
     elif result.status == "unbounded":
         lines.append("the objective can grow without limit: a soft limit's penalty is below what violating it earns")
     lines.append(f"results: {folder}")
     return "\n".join(lines)
+
+
+def _why(diagnosis) -> list[str]:
+    """A diagnosis on the terminal: its first line marked 'why:'."""
+    return [f"why: {line}" if i == 0 else line for i, line in enumerate(diagnosis.lines())]
 
 
 def _violations(result) -> list[str]:
