@@ -98,6 +98,20 @@ def test_with_changes_validates(tmp_path):
         s.with_changes(industries={"steel": {"max_km2": 1}})
 
 
+def test_solver_settings_change_alone_and_are_validated(tmp_path):
+    s = optimizer.load_scenario(write_tiny(tmp_path))
+    quick = s.with_changes(solver={"time_limit_s": 5, "reduce": False})
+    assert (quick.solver.time_limit_s, quick.solver.reduce, quick.solver.name) == (5, False, "highs")
+    assert (s.solver.time_limit_s, s.solver.reduce) == (None, True)
+    assert quick.units is s.units and quick.loaded is s and quick.origin == s.origin
+    assert quick.with_changes(solver={"time_limit_s": None}).solver.time_limit_s is None
+    with pytest.raises(optimizer.ScenarioError, match=r"field 'solver.time_limit_s'.*greater than 0"):
+        s.with_changes(solver={"time_limit_s": -1})
+    with pytest.raises(optimizer.ScenarioError, match=r"field 'solver.tolerance'.*Valid: name, time_limit_s"):
+        s.with_changes(solver={"tolerance": 1})
+    assert optimizer.solve(s, time_limit_s=5).objective == pytest.approx(150)
+
+
 def test_repr_is_readable(tmp_path):
     s = optimizer.load_scenario(write_tiny(tmp_path))
     assert repr(s) == (
