@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .csvfile import csv_text, write_csv
 from .errors import ScenarioError
 from .scenario import TABLES
 
@@ -100,7 +101,7 @@ def run_from_result(result, label: str | None = None) -> Run:
     settings = result.scenario.model_dump(mode="json")
     tables = {}
     for table in TABLES:
-        text = pd.DataFrame(settings.pop(table)).to_csv(index=False)  # as write_scenario writes it
+        text = csv_text(pd.DataFrame(settings.pop(table)))  # as write_scenario writes it
         tables[table] = _text_table(pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False))
     summary = result.summary()
     return Run(
@@ -189,7 +190,7 @@ class Comparison:
         target = Path(folder) if folder is not None else new_folder_name("comparison", Path(results_root))
         with atomic_folder(target) as partial:
             for name, frame in self.tables().items():
-                frame.to_csv(partial / f"{name}.csv", index=False)
+                write_csv(frame, partial / f"{name}.csv")
             (partial / "comparison.md").write_text(self.markdown(), encoding="utf-8")
             (partial / "comparison.html").write_text(self.html(), encoding="utf-8")
         return target

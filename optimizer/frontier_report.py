@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csvfile import write_csv
 from .report import _fmt, atomic_folder, new_folder_name, write_results, write_scenario, write_summary
 
 
@@ -31,8 +32,8 @@ def write_frontier(table: pd.DataFrame, payoff: pd.DataFrame, scenario, folder=N
         f"{scenario.name}-frontier-{a['x']}-{a['y']}", Path(results_root)
     )
     with atomic_folder(target) as partial:
-        table.drop(columns="result").to_csv(partial / "frontier.csv", index=False)
-        payoff.to_csv(partial / "payoff.csv", index=False)
+        write_csv(table.drop(columns="result"), partial / "frontier.csv")
+        write_csv(payoff, partial / "payoff.csv")
         figure = plot_frontier(table)
         figure.savefig(partial / "frontier.png", dpi=150)
         figure.savefig(partial / "frontier.svg")

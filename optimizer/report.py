@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .csvfile import write_csv
 from .scenario import TABLES, section_tables
 
 TABLE_FILES = ("allocation", "by_zone", "by_industry", "constraints")
@@ -49,9 +50,9 @@ def write_results(result, folder=None, results_root="results", report_started: f
     target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
     with atomic_folder(target) as partial:
         for name in TABLE_FILES:
-            getattr(result, name).to_csv(partial / f"{name}.csv", index=False)
+            write_csv(getattr(result, name), partial / f"{name}.csv")
         for name, table in result.family_tables.items():
-            table.to_csv(partial / f"{name}.csv", index=False)
+            write_csv(table, partial / f"{name}.csv")
         if result.diagnosis is not None:
             result.diagnosis.write(partial)
         write_scenario(result.scenario, partial)
@@ -121,12 +122,12 @@ def write_scenario(scenario, folder: Path) -> None:
     tables = folder / "scenario"
     tables.mkdir()
     for table in TABLES:
-        scenario.table(table).reset_index().to_csv(tables / f"{table}.csv", index=False)
+        write_csv(scenario.table(table).reset_index(), tables / f"{table}.csv")
         data[table] = f"scenario/{table}.csv"
     for table, section, field in section_tables(data):
         if section[field]:
             name = table.replace(".", "_")
-            pd.DataFrame(section[field]).to_csv(tables / f"{name}.csv", index=False)
+            write_csv(pd.DataFrame(section[field]), tables / f"{name}.csv")
             section[field] = f"scenario/{name}.csv"
     header = "# The resolved scenario of this run; `optimizer run <this folder>/scenario.yaml` repeats it.\n"
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

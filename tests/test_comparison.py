@@ -32,7 +32,7 @@ def test_finds_exactly_the_changes_made_to_the_variant(runs, tmp_path):
     assert c.scenario_changes[["field", "change", "baseline", "value"]].values.tolist() == [
         ["carbon_budget.total_mt", "changed", "20.0", "15.0"]]
     assert c.data_changes[["table", "id", "column", "change", "baseline", "value"]].values.tolist() == [
-        ["industries", "chemicals", "max_km2", "changed", "8.0", "2.0"]]
+        ["industries", "chemicals", "max_km2", "changed", "8", "2"]]
     # KPI deltas, worked out from the two summaries.
     kpis = c.kpis[c.kpis["run"] == "variant"].set_index("kpi")
     before = json.loads((base_folder / "summary.json").read_text())["kpis"]

@@ -7,12 +7,14 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pulp
 import pytest
 
 import optimizer
 from conftest import write_tiny
 from optimizer.cli import main
+from optimizer.csvfile import write_csv
 
 
 def _sha(path: Path) -> str:
@@ -91,8 +93,9 @@ def test_rerun_of_a_fresh_folder_matches(tmp_path, capsys):
 def test_rerun_of_an_edited_folder_is_a_mismatch(tmp_path, capsys):
     folder = _run(tmp_path, {"carbon_budget": {"total_mt": 5}})
     units = folder / "scenario" / "units.csv"
-    units.write_text(units.read_text(encoding="utf-8").replace("u2,Unit two,,b,5.0", "u2,Unit two,,b,8.0"),
-                     encoding="utf-8")
+    edited = pd.read_csv(units)
+    assert edited.loc[edited["id"] == "u2", "land_km2"].tolist() == [5.0]
+    write_csv(edited.assign(land_km2=edited["land_km2"].where(edited["id"] != "u2", 8.0)), units)
     capsys.readouterr()
     assert main(["rerun", str(folder), "--out", str(tmp_path / "again")]) == 5
     out = capsys.readouterr().out

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..csvfile import csv_bytes
 from .execute import SweepFolder, write_atomic
 from .spec import Run
 
@@ -117,10 +118,10 @@ def kpi_ranges(table: pd.DataFrame) -> pd.DataFrame:
 def write_outputs(folder: Path, table: pd.DataFrame) -> list[Path]:
     """sweep.csv, sweep.parquet, selection.csv, kpi_ranges.csv and plots/ (each written whole)."""
     files = {
-        "sweep.csv": table.to_csv(index=False),
+        "sweep.csv": csv_bytes(table),
         "sweep.parquet": _parquet(table),
-        "selection.csv": selection(table).to_csv(index=False),
-        "kpi_ranges.csv": kpi_ranges(table).to_csv(index=False),
+        "selection.csv": csv_bytes(selection(table)),
+        "kpi_ranges.csv": csv_bytes(kpi_ranges(table)),
     }
     (folder / "plots").mkdir(exist_ok=True)
     files.update({f"plots/{name}": image for name, image in plots(table).items()})
