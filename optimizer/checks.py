@@ -346,16 +346,20 @@ def coefficient_range(model) -> list[Finding]:
 
 
 def _equilibrated_log10(rows, columns, logs, passes: int = 8) -> np.ndarray:
-    """log10 of |coefficients| after geometric-mean scaling of rows and columns (alternating passes)."""
-    row_shift = np.zeros(rows.max() + 1)
-    column_shift = np.zeros(columns.max() + 1)
-    row_count = np.bincount(rows)
-    column_count = np.bincount(columns)
+    """log10 of |coefficients| after geometric-mean scaling of rows and columns (alternating passes).
+
+    A row's shift makes the mean of its scaled logs zero given the columns' shifts:
+    r_i = −(Σ_{e∈i} log|a_e| + Σ_{e∈i} c_{col(e)}) / n_i, and likewise for columns. The sums of
+    the logs are taken once, so a pass costs one gather and one sum per side.
+    """
+    row_count = np.maximum(np.bincount(rows), 1)
+    column_count = np.maximum(np.bincount(columns), 1)
+    row_logs = np.bincount(rows, logs, len(row_count))
+    column_logs = np.bincount(columns, logs, len(column_count))
+    column_shift = np.zeros(len(column_count))
     for _ in range(passes):
-        current = logs + row_shift[rows] + column_shift[columns]
-        row_shift -= np.bincount(rows, current, len(row_shift)) / np.maximum(row_count, 1)
-        current = logs + row_shift[rows] + column_shift[columns]
-        column_shift -= np.bincount(columns, current, len(column_shift)) / np.maximum(column_count, 1)
+        row_shift = -(row_logs + np.bincount(rows, column_shift[columns], len(row_count))) / row_count
+        column_shift = -(column_logs + np.bincount(columns, row_shift[rows], len(column_count))) / column_count
     return logs + row_shift[rows] + column_shift[columns]
 
 

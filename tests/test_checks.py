@@ -72,6 +72,20 @@ def test_coefficients_no_scaling_can_reconcile(tmp_path):
     assert "from 1e-20 for x[u1,lo] in carbon_budget" in finding.message and "cannot be trusted" in finding.message
 
 
+def test_scaling_reconciles_what_row_and_column_factors_explain():
+    import numpy as np
+    from optimizer.checks import _equilibrated_log10
+
+    rows, columns = np.repeat(np.arange(3), 4), np.tile(np.arange(4), 3)
+    row_factor, column_factor = np.array([1e-9, 1.0, 1e7]), np.array([1e5, 1e-3, 1.0, 1e-8])
+    logs = np.log10(row_factor[rows] * column_factor[columns])  # a 1e-20..1e12 spread that scaling removes
+    np.testing.assert_allclose(_equilibrated_log10(rows, columns, logs), 0.0, atol=1e-9)
+    logs[5] += 12  # one entry 1e12 out of line: scaling spreads it over its row and column, and
+    # it keeps (1 − 1/4)(1 − 1/3) of it, 1e6, where its row and column met
+    scaled = _equilibrated_log10(rows, columns, logs)
+    assert scaled[5] == pytest.approx(6) and np.argmax(scaled) == 5
+
+
 def test_settings_without_effect_and_dangling_zones(tmp_path):
     zones = ZONES + "c,Zone C,丙区\n"
     zoning = {"a": {"admits": ["m", "g"], "share_max": {"x": 0.5}}, "b": {"admits": ["m", "g"]}, "c": {"admits": ["m"]}}
