@@ -749,12 +749,14 @@ class Scenario(Settings):
         return scenario_html(self)
 
 
-def _frame(rows: tuple[Row, ...]) -> pd.DataFrame:
-    """Rows as a DataFrame indexed by id, built column by column (fast for 50,000 rows)."""
-    columns = {name: [getattr(row, name) for row in rows] for name in type(rows[0]).model_fields}
-    extras = [row.model_extra or {} for row in rows]
-    for name in dict.fromkeys(itertools.chain.from_iterable(extras)):  # in order of appearance
-        columns[name] = [extra.get(name) for extra in extras]
+def _frame(rows: tuple[Row, ...], columns: dict[str, list] | None = None) -> pd.DataFrame:
+    """Rows as a DataFrame indexed by id, built column by column (fast for 50,000 rows); ``columns``:
+    the rows' values column by column, where the caller has them already."""
+    if columns is None:
+        columns = {name: [getattr(row, name) for row in rows] for name in type(rows[0]).model_fields}
+        extras = [row.model_extra or {} for row in rows]
+        for name in dict.fromkeys(itertools.chain.from_iterable(extras)):  # in order of appearance
+            columns[name] = [extra.get(name) for extra in extras]
     return pd.DataFrame(columns).set_index("id")
 
 
@@ -1073,6 +1075,9 @@ def _check_unit_intensities(s: Scenario, categories: set[str]) -> None:
                 row=next(index for index, value in enumerate(values) if value is not None),
                 valid=_listing(INTENSITY_PREFIX + category for category in categories),
             )
+        numbers = pd.Series(values)
+        if numbers.dtype.kind in "iuf" and ((numbers > 0) & (numbers < math.inf) | numbers.isna()).all():
+            continue  # the usual case, checked at once: numbers (None read as NaN), all positive
         for index, value in enumerate(values):
             if value is not None and not (type(value) in (int, float) and 0 < value < math.inf):
                 raise ScenarioError(
@@ -1140,9 +1145,14 @@ def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
                 for table, columns in declared_columns(data.get("resources")).items()
             },
         }
+        frames = {}  # tables validated column by column, kept as the DataFrames Scenario.table gives
         for table in TABLES:
             if isinstance(data.get(table), pd.DataFrame):  # read from CSV: all text
-                data[table] = _validate_columns(table, data[table], context) or data[table].to_dict("records")
+                validated = _validate_columns(table, data[table], context)
+                if validated is None:
+                    data[table] = data[table].to_dict("records")
+                else:
+                    data[table], frames[table] = validated
             if table in data and isinstance(data[table], list):
                 data[table] = [
                     _validate_row(table, index, row, sources, context) for index, row in enumerate(data[table])
@@ -1152,7 +1162,9 @@ def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
                 section[field] = [
                     _validate_row(table, index, row, sources, context) for index, row in enumerate(section[field])
                 ]
-        return Scenario.model_validate(data, context=context)
+        scenario = Scenario.model_validate(data, context=context)
+        scenario._tables.update(frames)
+        return scenario
     except ScenarioError as error:
         raise _placed(error, sources) from None
     except ValidationError as error:
@@ -1195,8 +1207,9 @@ def _declared_number(value: Any, table: str, column: str, index: int) -> float |
     return number
 
 
-def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> list[Row] | None:
-    """Validate a CSV table column by column (fast for 50,000 grid cells), or None.
+def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> tuple[list[Row], pd.DataFrame] | None:
+    """Validate a CSV table column by column (fast for 50,000 grid cells): its rows and the table as
+    ``Scenario.table`` gives it, or None.
 
     Each declared column goes through pydantic's own validator for the field's type, once per
     column; rows are then assembled without validating again. Anything this path cannot
@@ -1254,7 +1267,8 @@ def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> list[Ro
         extra_dicts = ({k: v for k, v in zip(extras, row) if v == v} for row in extra_rows)
     else:
         extra_dicts = (dict(zip(extras, row)) for row in extra_rows)
-    return [_constructed(model, dict(zip(fields, row)), extra) for row, extra in zip(field_rows, extra_dicts)]
+    rows = [_constructed(model, dict(zip(fields, row)), extra) for row, extra in zip(field_rows, extra_dicts)]
+    return rows, _frame(rows, {name: columns[name] for name in fields + extras})
 
 
 def _constructed(model: type[Row], fields: dict, extra: dict) -> Row:

@@ -25,7 +25,7 @@ from optimizer.cli import main
 from optimizer.model import build
 from optimizer.progress import Progress
 from optimizer.reduce import reduce
-from optimizer.scenario import ScenarioError, _validate_columns, _validate_row, validate_scenario
+from optimizer.scenario import ScenarioError, _frame, _validate_columns, _validate_row, validate_scenario
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -289,8 +289,10 @@ def test_column_wise_validation_agrees_with_row_by_row(cells):
     except ScenarioError:
         assert fast is None  # never accepts what the row-by-row path rejects
         return
-    if fast is not None:  # the same rows (repr: NaN equals NaN, 1 differs from 1.0)
-        assert repr(fast) == repr(slow) and [type(row) for row in fast] == [type(row) for row in slow]
+    if fast is not None:  # the same rows (repr: NaN equals NaN, 1 differs from 1.0), and their table
+        rows, table = fast
+        assert repr(rows) == repr(slow) and [type(row) for row in rows] == [type(row) for row in slow]
+        pd.testing.assert_frame_equal(table, _frame(tuple(slow)))
 
 
 # --------------------------------------------------------------------------- generated grids, progress

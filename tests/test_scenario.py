@@ -98,6 +98,17 @@ def test_with_changes_validates(tmp_path):
         s.with_changes(industries={"steel": {"max_km2": 1}})
 
 
+def test_a_table_read_column_by_column_is_the_table_of_its_rows(tmp_path):
+    from optimizer.scenario import _frame
+
+    units = "id,name,zone,land_km2,land_intensity_m,land_intensity_g,area_km2\nu1,One,a,10,1.5,,\nu2,Two,b,5,,2,7\n"
+    s = optimizer.load_scenario(write_tiny(tmp_path, units=units))
+    assert set(s._tables) == {"zones", "units", "industries"}  # kept from loading: no second pass over the rows
+    for table in ("zones", "units", "industries"):
+        pd.testing.assert_frame_equal(s.table(table), _frame(getattr(s, table)))
+    assert s.table("units")["land_intensity_g"].isna().tolist() == [True, False]
+
+
 def test_solver_settings_change_alone_and_are_validated(tmp_path):
     s = optimizer.load_scenario(write_tiny(tmp_path))
     quick = s.with_changes(solver={"time_limit_s": 5, "reduce": False})
