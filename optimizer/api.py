@@ -96,10 +96,10 @@ def check_solver(scenario: Scenario, from_file: bool = True) -> None:
     An unknown solver name is bad input; when the scenario file names it (``from_file``), the error
     points there.
     """
-    from .solve import available_solvers, make_solver
+    from .solve import available_solvers, check_settings
 
     try:
-        make_solver(scenario.solver)
+        check_settings(scenario.solver)
     except ScenarioError as error:
         error.file = error.file or scenario.origin
         raise ScenarioError(**_fields(error)) from None

@@ -67,3 +67,16 @@ def test_unknown_solver_in_scenario_file(tmp_path, capsys):
     path = write_tiny(tmp_path, {"solver": {"name": "nosuch"}})
     assert main(["run", str(path), "--results-root", str(tmp_path / "r")]) == 2
     assert "nosuch" in capsys.readouterr().err
+
+
+def test_native_highs_runs_without_pulp(tmp_path):
+    # PuLP serves the other solvers only; importing it cost every run a third of a second.
+    import subprocess
+    import sys
+
+    code = ("import sys, optimizer; r = optimizer.solve(); r.save(sys.argv[1]); "
+            "print(r.status, 'pulp' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r")], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["optimal", "False"]
+    with pytest.raises(optimizer.ScenarioError, match="no option 'bogus'"):
+        optimizer.solve(write_tiny(tmp_path / "s"), options={"bogus": 1})  # still checked before any work
