@@ -106,8 +106,9 @@ def run_tool(path: Path, out: Path, reduce: bool) -> tuple[Stages, Result]:
     started = time.perf_counter()
     result = optimizer.solve(scenario, reduce=reduce)
     called = time.perf_counter() - started
-    stages.seconds.update({name: result.timings[name] for name in ("build", "checks", "solve")})
-    stages.seconds["other"] = max(0.0, called - sum(result.timings[name] for name in ("build", "checks", "solve")))
+    timed = [name for name in ("build", "reduce", "checks", "solve") if name in result.timings]
+    stages.seconds.update({name: result.timings[name] for name in timed})
+    stages.seconds["other"] = max(0.0, called - sum(result.timings[name] for name in timed))
     stages.peak_mb = max(stages.peak_mb, _peak_mb())
     with stages.stage("extract"):
         for table in ("allocation", "by_zone", "by_industry", "constraints", "kpis"):

@@ -53,9 +53,15 @@ def solve(
     started = time.perf_counter()
     model = build(scenario)
     timings["build"] = time.perf_counter() - started
+    checked = model
+    if scenario.solver.reduce:
+        progress.stage("looking for interchangeable units")
+        started = time.perf_counter()
+        checked = model.reduction.model if model.reduction is not None else model
+        timings["reduce"] = time.perf_counter() - started
     progress.stage("presolve checks")
     started = time.perf_counter()
-    findings = run_checks(model)
+    findings = run_checks(checked)  # on what is solved: the merged model has the full one's conflicts
     timings["checks"] = time.perf_counter() - started
     raise_unusable(findings, scenario)
     proofs = [f.check for f in findings if f.exit_code == INFEASIBLE]

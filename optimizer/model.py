@@ -45,6 +45,8 @@ from .scenario import INTENSITY_PREFIX, Scenario
 if TYPE_CHECKING:
     import pulp
 
+    from .reduce import Reduction
+
 SENSES = {"<=": -1, ">=": 1, "==": 0}  # PuLP's LpConstraintLE, GE, EQ (PuLP is imported only when used)
 PLACE_COLUMNS = ["name", "kind", "unit", "zone", "industry", "category"]
 BOUND_COLUMNS = ["lower", "upper", "integer"]
@@ -183,6 +185,13 @@ class Model:
             np.where(senses == "<=", -np.inf, rhs),
             np.where(senses == ">=", np.inf, rhs),
         )
+
+    @cached_property
+    def reduction(self) -> Reduction | None:
+        """The model with its interchangeable units merged (``optimizer.reduce``); None if none merge."""
+        from .reduce import reduce
+
+        return reduce(self)
 
     def activity(self, values: np.ndarray) -> np.ndarray:
         """Each row's activity at a solution: its terms, never its violation variables."""

@@ -5,7 +5,10 @@ every industry k, x[u,k] and x[u',k] have the same objective coefficient, bounds
 same coefficient in every row that involves other units too (the carbon budgets, industry
 bounds, zone shares; a zone's row names both units only if both are in the zone); and each has
 at most one row of its own, ``own[u]: Σ_k a_k x[u,k] (sense) r_u`` (land[u]), with the same
-a_k ≥ 0 and sense, and r_u ≥ 0. For a class C of interchangeable units:
+a_k ≥ 0 and sense, and r_u ≥ 0. Only units of one zone form a class, so that the merged model's
+scenario (each class as its first unit, holding the land of all; ``Reduction.model.scenario``)
+keeps the zones' units and land: the presolve checks read it beside the merged model. For a
+class C of interchangeable units:
 
     X[C,k] = Σ_{u∈C} x[u,k]                          (one merged variable per industry)
     own[C]:  Σ_k a_k X[C,k]  (sense)  R = Σ_{u∈C} r_u  (one merged own row)
@@ -152,8 +155,10 @@ def reduce(model: Model) -> Reduction | None:
     hashes = np.zeros(len(slot), dtype=np.uint64)
     hashes[pair] = column_hash[columns]
     unit_hash = hashes.reshape(n_units, n_industries).sum(axis=1, dtype=np.uint64)  # wraps: order-free
+    zone_of_unit = np.full(n_units, -1)  # a class stays in one zone, so the merged scenario keeps every zone's units
+    zone_of_unit[unit_of[columns]] = pd.factorize(variables["zone"])[0][columns]
     signature = np.column_stack(
-        [unit_hash.view(np.int64), columns_of_unit, own_kind, np.where(alone, np.arange(n_units), -1)]
+        [unit_hash.view(np.int64), columns_of_unit, own_kind, zone_of_unit, np.where(alone, np.arange(n_units), -1)]
     )
     bucket = np.unique(signature, axis=0, return_inverse=True)[1].ravel()
     first = np.full(bucket.max() + 1, n_units)
@@ -179,7 +184,26 @@ def reduce(model: Model) -> Reduction | None:
         return None
     stand_in = np.arange(n)  # per full column: the column that carries it in the merged model
     stand_in[columns] = np.where(representative[unit_of[columns]] == unit_of[columns], columns, twin)
-    return _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, stand_in)
+    reduction = _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, stand_in)
+    reduction.model.scenario = _merged_scenario(model.scenario, unit_names, representative)
+    return reduction
+
+
+def _merged_scenario(scenario, unit_names, representative):
+    """The scenario the merged model stands for: each class is its first unit, with the land of all
+    its members (what the presolve checks read beside the merged model)."""
+    members = representative != np.arange(len(representative))
+    gone = set(unit_names[members])
+    land = scenario.table("units")["land_km2"]
+    class_land = land.reindex(unit_names).groupby(unit_names[representative]).sum()
+    units = tuple(
+        unit.model_copy(update={"land_km2": float(class_land[unit.id])}) if unit.id in class_land.index else unit
+        for unit in scenario.units
+        if unit.id not in gone
+    )
+    merged = scenario.model_copy(update={"units": units})
+    merged._tables, merged._as_loaded, merged._loaded = {}, False, None  # its own tables, not the loaded ones
+    return merged
 
 
 SENSE_CODES = {"<=": 0, ">=": 1, "==": 2}

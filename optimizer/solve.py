@@ -178,14 +178,13 @@ def solve_model(model: Model, settings: SolverSettings, progress: Progress | Non
     """Solve the model (after exact reductions, if on) and report what the solver proved."""
     progress = progress or Progress(enabled=False)
     if settings.reduce:
-        from .reduce import reduce
-
         started = time.perf_counter()
-        progress.stage("looking for interchangeable units")
-        reduction = reduce(model)
+        if "reduction" not in vars(model):  # not looked for yet (optimizer.solve looks before its checks)
+            progress.stage("looking for interchangeable units")
+        reduction = model.reduction
         if reduction is not None:
             solution = reduction.expand(_solve(reduction.model, settings, progress))
-            solution.seconds = time.perf_counter() - started  # merging and splitting count too
+            solution.seconds = time.perf_counter() - started  # splitting counts too
             return solution
     return _solve(model, settings, progress)
 

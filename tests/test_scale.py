@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import optimizer
 import optimizer.rules
 from conftest import UNITS, write_tiny
+from optimizer.checks import run_checks
 from optimizer.cli import main
 from optimizer.model import build
 from optimizer.progress import Progress
@@ -30,7 +31,7 @@ from optimizer.scenario import ScenarioError, _frame, _validate_columns, _valida
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 # u1 and u2 in zone a, u3 in zone b, all alike.
-SAME_ZONE_UNITS = "id,name,zone,land_km2,land_intensity\nu1,One,a,10,1\nu2,Two,a,5,1\nu3,Three,b,0,1\n"
+SAME_ZONE_UNITS = "id,name,zone,land_km2,land_intensity\nu1,One,a,10,1\nu2,Two,a,5,1\nu3,Three,a,0,1\n"
 
 
 def certify(model, solution, tol=1e-6):
@@ -68,9 +69,9 @@ def certify(model, solution, tol=1e-6):
 
 
 def test_interchangeable_units_merge_and_fill_in_turn(tmp_path):
-    # u1 (10 km²), u2 (5 km²) and u3 (0 km²) differ in no shared row (zone b has no rule of its
-    # own): one class of 15 km². Budget 5 Mt: h + l ≤ 15, 0.5h + 0.1l ≤ 5 → h = 8.75, l = 6.25:
-    # 87.5 + 25 = 112.5. The fill gives u1 its 10 km² first (8.75 hi, then 1.25 lo), u2 the rest.
+    # u1 (10 km²), u2 (5 km²) and u3 (0 km²) of zone a differ in no shared row: one class of
+    # 15 km². Budget 5 Mt: h + l ≤ 15, 0.5h + 0.1l ≤ 5 → h = 8.75, l = 6.25: 87.5 + 25 = 112.5.
+    # The fill gives u1 its 10 km² first (8.75 hi, then 1.25 lo), u2 the rest.
     path = write_tiny(tmp_path, {"carbon_budget": {"total_mt": 5}}, units=SAME_ZONE_UNITS)
     model = build(optimizer.load_scenario(path))
     reduction = reduce(model)
@@ -87,6 +88,13 @@ def test_interchangeable_units_merge_and_fill_in_turn(tmp_path):
     assert prices["land[u1]"] == pytest.approx(2.5e8) and prices["carbon_budget"] == pytest.approx(1500)
     assert merged.summary()["solver"]["options"]["reduction"]["classes"] == 1
     certify(model, merged.solution)
+    # The merged model's scenario: the class as u1 with all its land (what the presolve checks read).
+    assert [(u.id, u.zone, u.land_km2) for u in reduction.model.scenario.units] == [("u1", "a", 15.0)]
+    assert [u.id for u in model.scenario.units] == ["u1", "u2", "u3"]  # the scenario itself unchanged
+    # u3 in zone b instead: a class stays in one zone, so the merged scenario keeps a unit in each.
+    apart = reduce(build(optimizer.load_scenario(write_tiny(
+        tmp_path / "b", {"carbon_budget": {"total_mt": 5}}, units=SAME_ZONE_UNITS.replace("u3,Three,a", "u3,Three,b")))))
+    assert [(u.id, u.zone, u.land_km2) for u in apart.model.scenario.units] == [("u1", "a", 15.0), ("u3", "b", 0.0)]
 
 
 def test_a_unit_specific_row_keeps_its_unit_apart(tmp_path, monkeypatch):
@@ -181,6 +189,8 @@ def instances(draw):
 def test_merging_keeps_the_optimum_and_every_rule(data):
     scenario = validate_scenario(data, None)
     model = build(scenario)
+    if model.reduction is not None:  # the presolve checks say the same of the merged model
+        assert _findings(model.reduction.model) == _findings(model)
     full = optimizer.solve(scenario, reduce=False)
     merged = optimizer.solve(scenario)
     assert merged.status == full.status
@@ -189,6 +199,12 @@ def test_merging_keeps_the_optimum_and_every_rule(data):
     assert merged.objective == pytest.approx(full.objective, rel=1e-7, abs=1e-7)
     certify(model, full.solution)
     certify(model, merged.solution)  # split values meet every row; split duals prove optimality
+
+
+def _findings(model) -> list[tuple]:
+    # coefficient_range names one of the variables at the ends of the range: a class's first unit
+    return [(f.check, f.severity, f.exit_code, f.message if f.check != "coefficient_range" else "")
+            for f in run_checks(model)]
 
 
 # --------------------------------------------------------------------------- the direct HiGHS path
@@ -315,6 +331,29 @@ def test_generated_grid_is_deterministic_and_merges(tmp_path):
     assert merged.objective == pytest.approx(full.objective, rel=1e-8)
     assert merged.summary()["solver"]["options"]["reduction"]["classes"] <= 5 * 4
     certify(model, merged.solution)
+
+
+def test_checks_of_the_merged_grid_say_what_those_of_the_full_grid_say(tmp_path):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    grid = optimizer.load_scenario(generate(60, tmp_path / "g", seed=3))
+    land = sum(unit.land_km2 for unit in grid.units)
+    first, second = grid.industries[0], grid.industries[1]
+    variants = {
+        "minimums_vs_land": {"industries": {first.id: {"min_km2": land * 0.7, "max_km2": None},
+                                            second.id: {"min_km2": land * 0.5, "max_km2": None}}},
+        "minimums_vs_carbon": {"industries": {first.id: {"min_km2": land * 0.3, "max_km2": None}},
+                               "carbon_budget": {"total_mt": 1e-3}},
+        "share_rules": {"zoning": {"core": {"admits": ["modern_service"], "share_min": {"green": 0.5}}}},
+    }
+    for check, changes in variants.items():
+        model = build(grid.with_changes(**changes))
+        assert model.reduction is not None
+        full, merged = _findings(model), _findings(model.reduction.model)
+        assert check in {finding[0] for finding in full} and merged == full, check
 
 
 def test_progress_speaks_only_after_a_while():
