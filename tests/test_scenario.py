@@ -129,3 +129,20 @@ def test_repr_is_readable(tmp_path):
         "Scenario('tiny': 2 units in 2 zones, 2 industries, carbon budget none, objective output, solver highs)"
     )
     assert "optimal, output 150.0" in repr(optimizer.solve(s))
+
+
+def test_loading_leaves_the_cycle_collector_as_it_was(tmp_path):
+    import gc
+
+    assert gc.isenabled()
+    optimizer.load_scenario(write_tiny(tmp_path / "good"))
+    assert gc.isenabled()
+    with pytest.raises(optimizer.ScenarioError):
+        optimizer.load_scenario(write_tiny(tmp_path / "bad", units="id,zone,land_km2\nu1,a,-1\n"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        optimizer.load_scenario(write_tiny(tmp_path / "good"))
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
