@@ -29,7 +29,8 @@ def solve(
     the payoff table. ``progress=True`` prints the stages of a run that lasts more than a few
     seconds on stderr.
 
-    The presolve checks run first (``optimizer.checks``): an unusable input raises
+    The presolve checks run first (``optimizer.checks``), on the merged model when interchangeable
+    units merge (``optimizer.reduce``; the same findings at its size): an unusable input raises
     :class:`ScenarioError`, a proved infeasibility skips the solve, and warnings go to
     ``Result.warnings``. An infeasible scenario is explained in ``Result.diagnosis``
     (``optimizer.diagnosis``) unless ``diagnose`` is False.
