@@ -7,6 +7,7 @@ solution meets every row of the full model, and its duals certify that optimum o
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 import types
@@ -247,8 +248,8 @@ def test_large_lps_get_the_interior_point_method():
 def test_matrix_sums_repeated_entries_of_a_row(tmp_path):
     model = build(optimizer.load_scenario(write_tiny(tmp_path)))
     c = model.constraints[0]
-    model.constraints[0] = type(c)(**{**c.__dict__, "positions": np.r_[c.positions, c.positions[:1]],
-                                      "coefficients": np.r_[c.coefficients, 2.0]})
+    model.constraints[0] = dataclasses.replace(c, positions=np.r_[c.positions, c.positions[:1]],
+                                               coefficients=np.r_[c.coefficients, 2.0])
     values = np.arange(1.0, len(model.variables) + 1)
     expected = c.coefficients @ values[c.positions] + 2.0 * values[c.positions[0]]
     assert model.matrix.activity(values)[0] == pytest.approx(expected)
