@@ -192,12 +192,15 @@ def reduce(model: Model) -> Reduction | None:
 def _merged_scenario(scenario, unit_names, representative):
     """The scenario the merged model stands for: each class is its first unit, with the land of all
     its members (what the presolve checks read beside the merged model)."""
-    members = representative != np.arange(len(representative))
-    gone = set(unit_names[members])
-    land = scenario.table("units")["land_km2"]
-    class_land = land.reindex(unit_names).groupby(unit_names[representative]).sum()
+    names = np.asarray(unit_names, dtype=object)  # plain strings: quick to look up one by one
+    size = np.bincount(representative, minlength=len(representative))
+    in_class = size[representative] > 1
+    land = scenario.table("units")["land_km2"].reindex(unit_names).to_numpy(dtype=float)
+    class_land = np.bincount(representative[in_class], weights=land[in_class], minlength=len(representative))
+    heads = {names[u]: float(class_land[u]) for u in np.flatnonzero(size > 1)}
+    gone = set(names[in_class & (representative != np.arange(len(representative)))].tolist())
     units = tuple(
-        unit.model_copy(update={"land_km2": float(class_land[unit.id])}) if unit.id in class_land.index else unit
+        unit.model_copy(update={"land_km2": heads[unit.id]}) if unit.id in heads else unit
         for unit in scenario.units
         if unit.id not in gone
     )
