@@ -731,7 +731,7 @@ class Scenario(Settings):
         except ValidationError as error:
             raise _from_pydantic(error, None) from None
         changed = self.model_copy(update={"solver": solver})  # shares the validated tables
-        changed._as_loaded, changed._loaded = False, self.loaded
+        changed._as_loaded, changed._loaded, changed._tables = False, self.loaded, dict(self._tables)
         return changed
 
     def __repr__(self) -> str:
@@ -1250,6 +1250,7 @@ def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> tuple[l
         if not field.is_required()
     }  # every field given, in the model's order
     dropped_blanks = False
+    first_given: dict[str, int | None] = {}  # a number column: the first row that gives it (None: none)
     for name in frame.columns:
         text = frame[name].astype(str)
         blank = text.str.strip().eq("").to_numpy()
@@ -1274,6 +1275,7 @@ def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> tuple[l
                 return None
             columns[name] = values.tolist()
             dropped_blanks |= bool(blank.any())
+            first_given[name] = int(np.argmin(blank)) if not blank.all() else None
         else:
             return None
     fields = list(model.model_fields)
@@ -1285,7 +1287,11 @@ def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> tuple[l
     else:
         extra_dicts = (dict(zip(extras, row)) for row in extra_rows)
     rows = [_constructed(model, dict(zip(fields, row)), extra) for row, extra in zip(field_rows, extra_dicts)]
-    return rows, _frame(rows, {name: columns[name] for name in fields + extras})
+    # The table's extra columns as _frame finds them in the rows: in order of first appearance,
+    # none that no row gives.
+    given = [name for name in extras if first_given.get(name, 0) is not None]
+    given.sort(key=lambda name: first_given.get(name, 0))
+    return rows, _frame(rows, {name: columns[name] for name in fields + given})
 
 
 def _constructed(model: type[Row], fields: dict, extra: dict) -> Row:

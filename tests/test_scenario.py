@@ -107,6 +107,11 @@ def test_a_table_read_column_by_column_is_the_table_of_its_rows(tmp_path):
     for table in ("zones", "units", "industries"):
         pd.testing.assert_frame_equal(s.table(table), _frame(getattr(s, table)))
     assert s.table("units")["land_intensity_g"].isna().tolist() == [True, False]
+    # extra columns in order of first appearance, none that no row gives (as _frame finds them)
+    units = "id,zone,land_km2,land_intensity_g,land_intensity_m,land_intensity_x\nu1,a,10,,1.5,\nu2,b,5,2,,\n"
+    s = optimizer.load_scenario(write_tiny(tmp_path / "sparse", units=units))
+    pd.testing.assert_frame_equal(s.table("units"), _frame(s.units))
+    assert [c for c in s.table("units") if c.startswith("land_intensity_")] == ["land_intensity_m", "land_intensity_g"]
 
 
 def test_solver_settings_change_alone_and_are_validated(tmp_path):
