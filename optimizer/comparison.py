@@ -67,7 +67,18 @@ class Run:
 
 
 def _text_table(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(str).set_index("id")
+    """Every cell as text, numbers and booleans spelt one way: writers differ (10.0 or 10, True or
+    true), and a folder written by an older version must not differ from a newer one in that."""
+    frame = frame.astype(str)
+    for column in frame.columns.drop("id", errors="ignore"):
+        text = frame[column]
+        numbers = pd.to_numeric(text, errors="coerce")
+        spelt = [repr(float(value)) for value in numbers[numbers.notna()]]
+        lowered = text.str.lower()
+        text = text.where(~lowered.isin(["true", "false"]), lowered)
+        text[numbers.notna()] = spelt
+        frame[column] = text
+    return frame.set_index("id")
 
 
 def run_from_folder(folder: str | Path) -> Run:

@@ -4,7 +4,7 @@ pandas formats each number in Python: about 1 s for the million numbers of a 50,
 Arrow's writer formats them in C++ (about 0.1 s). The values read back the same, because every
 float is written in its shortest form that round-trips. The look is a little different: strings
 are quoted, ``1.0`` is written ``1``, and booleans are ``true``/``false``. A table that Arrow
-cannot type (a column mixing Python objects) is written by pandas.
+cannot type or write (a column mixing Python objects, or holding lists) is written by pandas.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ _OPTIONS = arrow_csv.WriteOptions(quoting_style="needed")
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """The table as CSV (UTF-8, header line, no index)."""
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return frame.to_csv(index=False).encode("utf-8")
     buffer = io.BytesIO()
-    arrow_csv.write_csv(table, buffer, _OPTIONS)
+    try:
+        arrow_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer, _OPTIONS)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
+        return frame.to_csv(index=False).encode("utf-8")  # lists, mixed objects, repeated column names
     return buffer.getvalue()
 
 

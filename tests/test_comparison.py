@@ -24,6 +24,21 @@ def runs(tmp_path_factory):
     return base, variant, base.save(root / "base"), variant.save(root / "variant")
 
 
+def test_a_folder_written_by_another_csv_writer_has_the_same_inputs(runs, tmp_path):
+    import shutil
+
+    _, _, base_folder, _ = runs
+    older = tmp_path / "older"  # the same run, its tables as pandas wrote them (10.0, True)
+    shutil.copytree(base_folder, older)
+    for table in (older / "scenario").glob("*.csv"):
+        pd.read_csv(table, keep_default_na=False, na_values=[""]).to_csv(table, index=False)
+    rewritten = [t.name for t in (older / "scenario").glob("*.csv")
+                 if t.read_bytes() != (base_folder / "scenario" / t.name).read_bytes()]
+    assert {"units.csv", "industries.csv"} <= set(rewritten)  # spelt differently, same values
+    c = optimizer.compare([base_folder, older])
+    assert c.data_changes.empty and c.scenario_changes.empty
+
+
 def test_finds_exactly_the_changes_made_to_the_variant(runs, tmp_path):
     base, variant, base_folder, variant_folder = runs
     c = optimizer.compare([base_folder, variant_folder])
@@ -32,7 +47,7 @@ def test_finds_exactly_the_changes_made_to_the_variant(runs, tmp_path):
     assert c.scenario_changes[["field", "change", "baseline", "value"]].values.tolist() == [
         ["carbon_budget.total_mt", "changed", "20.0", "15.0"]]
     assert c.data_changes[["table", "id", "column", "change", "baseline", "value"]].values.tolist() == [
-        ["industries", "chemicals", "max_km2", "changed", "8", "2"]]
+        ["industries", "chemicals", "max_km2", "changed", "8.0", "2.0"]]
     # KPI deltas, worked out from the two summaries.
     kpis = c.kpis[c.kpis["run"] == "variant"].set_index("kpi")
     before = json.loads((base_folder / "summary.json").read_text())["kpis"]

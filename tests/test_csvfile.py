@@ -34,3 +34,10 @@ def test_text_with_commas_quotes_and_chinese_survives(tmp_path):
 def test_a_column_of_mixed_objects_is_still_written():
     frame = pd.DataFrame({"value": [1, "two", 3.5], "n": [1, 2, 3]})  # Arrow cannot type "value"
     assert _read(csv_text(frame)).astype(str).values.tolist() == [["1", "1"], ["two", "2"], ["3.5", "3"]]
+
+
+def test_what_arrow_cannot_write_is_written_by_pandas():
+    lists = pd.DataFrame({"ids": [["a", "b"], []], "n": [1, 2]})
+    assert csv_text(lists) == lists.to_csv(index=False)
+    repeated = pd.DataFrame([[1, 2]], columns=["x", "x"])
+    assert csv_text(repeated) == "x,x\n1,2\n"
