@@ -103,7 +103,8 @@ def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.
     common = {"msg": settings.msg, "timeLimit": settings.time_limit_s}
     if name in ("highs", "highs-pulp"):
         highspy = _highspy(settings.options)
-        solver = pulp.HiGHS(gapRel=settings.mip_gap, threads=settings.threads, **common, **settings.options)
+        # HiGHS options may name what PuLP takes as keywords too (threads, time_limit): theirs win.
+        solver = pulp.HiGHS(**{"gapRel": settings.mip_gap, "threads": settings.threads, **common, **settings.options})
         return solver, "highs-pulp", highspy.Highs().version()
     if name == "cbc":
         path = _cbc_binary()
@@ -512,8 +513,10 @@ def _highs_status(highs, is_mip: bool) -> tuple[str, str, bool, float | None, fl
 
 def unsolved(model: Model, settings: SolverSettings, status: str, message: str) -> Solution:
     """No solve was run (a presolve check proved the verdict); the solver is still named, and must exist."""
-    _, name, version = make_solver(settings)
-    name = "highs" if _canonical(settings.name) == "highs" else name
+    if _canonical(settings.name) == "highs":
+        name, version = "highs", _highspy(settings.options).Highs().version()
+    else:
+        _, name, version = make_solver(settings)
     values = np.full(len(model.variables), np.nan)
     return Solution(status, None, values, np.full(len(model.constraints), np.nan), name, version, 0.0, message,
                     options=_options(settings), dual_basis="")

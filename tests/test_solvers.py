@@ -80,3 +80,15 @@ def test_native_highs_runs_without_pulp(tmp_path):
     assert out.stdout.split() == ["optimal", "False"]
     with pytest.raises(optimizer.ScenarioError, match="no option 'bogus'"):
         optimizer.solve(write_tiny(tmp_path / "s"), options={"bogus": 1})  # still checked before any work
+
+
+def test_highs_options_may_name_what_pulp_takes_as_keywords(tmp_path):
+    # threads is a HiGHS option and a keyword of PuLP's HiGHS: both paths take it, a proved
+    # infeasibility included (no solve is run then, but the solver is still named).
+    industries = INDUSTRIES.replace("lo,Low carbon,g,4,100000,200,300,5,,", "lo,Low carbon,g,4,100000,200,300,5,20,")
+    for solver in ("highs", "highs-pulp"):
+        feasible = optimizer.solve(write_tiny(tmp_path / solver), solver=solver, options={"threads": 1})
+        assert feasible.status == "optimal" and feasible.objective == pytest.approx(150)
+        proved = optimizer.solve(write_tiny(tmp_path / f"{solver}-x", industries=industries), solver=solver,
+                                 options={"threads": 1})
+        assert (proved.status, proved.exit_code, proved.solution.solver) == ("infeasible", 3, solver)
