@@ -1170,7 +1170,7 @@ def validate_scenario(data: dict, sources: _Source | None) -> Scenario:
                     data[table] = data[table].to_dict("records")
                 else:
                     data[table], frames[table] = validated
-            if table in data and isinstance(data[table], list):
+            if table in data and isinstance(data[table], list) and table not in frames:
                 data[table] = [
                     _validate_row(table, index, row, sources, context) for index, row in enumerate(data[table])
                 ]
