@@ -62,7 +62,7 @@ def solve(
         timings["reduce"] = time.perf_counter() - started
     progress.stage("presolve checks")
     started = time.perf_counter()
-    findings = run_checks(checked)  # on what is solved: the merged model has the full one's conflicts
+    findings = run_checks(checked)  # the merged model has the full one's conflicts, at its size
     timings["checks"] = time.perf_counter() - started
     raise_unusable(findings, scenario)
     proofs = [f.check for f in findings if f.exit_code == INFEASIBLE]
