@@ -45,6 +45,7 @@ sys.path.insert(0, str(HERE))
 from generate import SIZES, generate  # noqa: E402
 
 import optimizer  # noqa: E402
+from optimizer.cli import without_huge_pages  # noqa: E402
 from optimizer.result import Result  # noqa: E402
 from optimizer.solve import highs_arrays, highs_options, solve_model  # noqa: E402
 
@@ -360,6 +361,7 @@ def main(argv=None) -> int:
                         help="run the tool and the bare solver this many times, alternately, and report medians")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
+    without_huge_pages()  # as `optimizer run` does for its process (bare HiGHS allocates its own memory)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for n in (int(size) for size in args.sizes.split(",")):

@@ -106,3 +106,19 @@ def test_python_api_save(tmp_path):
     assert folder == tmp_path / "mine" and (folder / "summary.json").is_file()
     with pytest.raises(FileExistsError):
         result.save(tmp_path / "mine")
+
+
+def test_a_run_does_without_numpys_huge_pages_unless_told(tmp_path, monkeypatch):
+    import numpy as np
+
+    toggle = np._core.multiarray._set_madvise_hugepage  # returns the setting it replaces
+    previous = toggle(True)
+    try:
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+        assert main(["run", str(write_tiny(tmp_path / "a")), "--out", str(tmp_path / "ra"), "--quiet"]) == 0
+        assert toggle(True) is False  # the run turned them off
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice stands
+        assert main(["run", str(write_tiny(tmp_path / "b")), "--out", str(tmp_path / "rb"), "--quiet"]) == 0
+        assert toggle(True) is True
+    finally:
+        toggle(previous)
