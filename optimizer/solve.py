@@ -180,9 +180,7 @@ def solve_model(model: Model, settings: SolverSettings, progress: Progress | Non
     progress = progress or Progress(enabled=False)
     if settings.reduce:
         started = time.perf_counter()
-        if "reduction" not in vars(model):  # not looked for yet (optimizer.solve looks before its checks)
-            progress.stage("looking for interchangeable units")
-        reduction = model.reduction
+        reduction = model.reduction  # found already when optimizer.solve ran its checks on it
         if reduction is not None:
             solution = reduction.expand(_solve(reduction.model, settings, progress))
             solution.seconds = time.perf_counter() - started  # splitting counts too
