@@ -1,13 +1,16 @@
 """Rule families, in build order.
 
-Each family is a module with its mathematics in the docstring, a ``FAMILY`` name, and up to
-three hooks, run in three phases over all families (see ``optimizer.model.build``):
+Each family is a module with its mathematics in the docstring, a ``FAMILY`` name, and hooks;
+the first three run in three phases over all families (see ``optimizer.model.build``):
 
 - ``admit(scenario, pairs) -> pairs``: remove x[u,k] candidates the rule forbids;
 - ``add_variables(builder)``: add variables of its own kind (``builder.add_variables``);
 - ``add_constraints(builder)``: add its named constraints (``builder.add``, ``add_terms`` or ``add_grouped``);
 - ``tables(result) -> {name: DataFrame}`` (optional): what the family reports, written as
-  ``<name>.csv`` in the results folder and shown in the report.
+  ``<name>.csv`` in the results folder and shown in the report;
+- ``units_apart(scenario) -> set of unit ids``: the units the family treats one by one (names,
+  or gives variables or rows of their own), which ``optimizer.merge`` never merges with alike
+  units before building. A family without it keeps every unit apart: safe, only slower.
  Adding a family means writing its
 module, its section of the scenario schema, and one line here.
 """

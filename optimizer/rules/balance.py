@@ -117,3 +117,12 @@ def tables(result) -> dict[str, pd.DataFrame]:
     units = result.constraints.set_index("name")["shadow_price_unit"]
     table["shadow_price_unit"] = [units.get(f"balance_max[{g}]", "") for g in capacity.index]
     return {"regional_balance": table}
+
+
+def units_apart(scenario) -> set[str]:
+    """Every unit when members are units or the measure is per resident (residents are summed
+    over a zone's units, and a merged unit holds its class's land only); none otherwise."""
+    settings = scenario.balance
+    if settings.tolerance is None or (settings.level == "zone" and MEASURES[settings.measure][1] == "land_km2"):
+        return set()
+    return set(scenario.table("units").index)

@@ -146,3 +146,9 @@ def tables(result) -> dict[str, pd.DataFrame]:
         "capacity_replacement": with_prices(result, balance),
         "capacity_retirements": with_prices(result, retirements),
     }
+
+
+def units_apart(scenario) -> set[str]:
+    """The units with existing capacity: they have retirement variables of their own."""
+    settings = scenario.capacity_replacement
+    return set(settings.existing_km2) if settings.industries else set()

@@ -44,3 +44,8 @@ def add_constraints(builder) -> None:
             "t CO2",
             f"carbon budget of {limit:g} Mt CO2 for zone {zone}",
         )
+
+
+def units_apart(scenario) -> set[str]:
+    """None: budgets are city- or zone-wide."""
+    return set()

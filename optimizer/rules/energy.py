@@ -92,3 +92,8 @@ def tables(result) -> dict[str, pd.DataFrame]:
                 }
             )
     return {"energy_control": with_prices(result, pd.DataFrame(rows))}
+
+
+def units_apart(scenario) -> set[str]:
+    """None: caps are city- or zone-wide."""
+    return set()

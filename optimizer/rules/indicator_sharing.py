@@ -74,3 +74,8 @@ def tables(result) -> dict[str, pd.DataFrame]:
         "indicator_sharing": by_industry.rename_axis("industry").reset_index(),
         "host_credited_output": by_zone.rename_axis("zone").reset_index(),
     }
+
+
+def units_apart(scenario) -> set[str]:
+    """None: shares are per industry."""
+    return set()

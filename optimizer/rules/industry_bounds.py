@@ -38,3 +38,8 @@ def add_constraints(builder) -> None:
                 "km2",
                 f"{'minimum' if bound == 'min' else 'maximum'} land for {industry.name or industry.id} city-wide",
             )
+
+
+def units_apart(scenario) -> set[str]:
+    """None: bounds are per industry, city- or zone-wide."""
+    return set()

@@ -96,3 +96,9 @@ def tables(result) -> dict[str, pd.DataFrame]:
     columns = ["chain", "within", "leading", "supporting", "leading_km2", "supporting_km2", "required_km2",
                "ratio_required", "ratio_achieved", "constraint"]  # also when no group can take a leader
     return {"industry_chains": with_prices(result, pd.DataFrame(rows, columns=columns))}
+
+
+def units_apart(scenario) -> set[str]:
+    """The units named in a chain's clusters (zone- and city-wide chains name none)."""
+    return {unit for chain in scenario.industry_chains.values() if isinstance(chain.within, dict)
+            for members in chain.within.values() for unit in members}

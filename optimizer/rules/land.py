@@ -9,6 +9,7 @@ families add. Units with no admitted industry get no row.
 from __future__ import annotations
 
 FAMILY = "land"
+NAME, MEANING = "land[{key}]", "land available in {key}"  # key: the unit
 
 
 def add_constraints(builder) -> None:
@@ -20,6 +21,11 @@ def add_constraints(builder) -> None:
         "<=",
         units["land_km2"].to_dict(),
         "km2",
-        name="land[{key}]",
-        meaning="land available in {key}",
+        name=NAME,
+        meaning=MEANING,
     )
+
+
+def units_apart(scenario) -> set[str]:
+    """None: each unit's land row is the one row a class of alike units merges into (optimizer.merge)."""
+    return set()

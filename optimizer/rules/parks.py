@@ -125,3 +125,8 @@ def tables(result) -> dict[str, pd.DataFrame]:
             }
         )
     return {"parks": with_prices(result, pd.DataFrame(rows))}
+
+
+def units_apart(scenario) -> set[str]:
+    """The units that hold a park: their land rows carry the park's land too."""
+    return {park.unit for park in scenario.parks.sites.values()}

@@ -100,3 +100,8 @@ def tables(result) -> dict[str, pd.DataFrame]:
     table["charge_yuan"] = tiers.groupby("zone")["charge_yuan"].sum().reindex(zones, fill_value=0.0).to_numpy()
     table["constraint"] = [f"pollution_standard[{z}]" for z in zones]
     return {"pollution_charges": with_prices(result, table)}
+
+
+def units_apart(scenario) -> set[str]:
+    """None: standards and charges are per zone."""
+    return set()

@@ -385,3 +385,8 @@ def _same_place(rule: str) -> str:
 def _unit(unit: str) -> str:
     """'100m yuan' reads as '(100m yuan)' after a number."""
     return f"({unit})" if unit[:1].isdigit() else unit
+
+
+def units_apart(scenario) -> set[str]:
+    """Every unit while any project is listed: a project is sited in one unit, not in a class."""
+    return set(scenario.table("units").index) if scenario.projects is not None else set()

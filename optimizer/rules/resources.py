@@ -100,3 +100,8 @@ def tables(result) -> dict[str, pd.DataFrame]:
         ]
         frames.append(with_prices(result, frame))
     return {"resources": pd.concat(frames, ignore_index=True)} if frames else {}
+
+
+def units_apart(scenario) -> set[str]:
+    """Every unit while any resource is listed: capacities are per unit."""
+    return set(scenario.table("units").index) if scenario.resources else set()

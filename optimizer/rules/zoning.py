@@ -89,3 +89,8 @@ def describe_change(model, constraint, by: float, values) -> str | None:
         f"{category} land {'short' if at_least else 'too many'} (needs a share {'≤' if at_least else '≥'} {share:.1%} "
         f"of the {total:,.4g} km² the zone then receives)"
     )
+
+
+def units_apart(scenario) -> set[str]:
+    """None: zoning reads a unit's zone and category multipliers only, and shares sum over a zone's units."""
+    return set()
