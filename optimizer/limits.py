@@ -106,7 +106,8 @@ def tables(result) -> dict[str, pd.DataFrame]:
         return {}
     criterion = optimised(scenario)
     table = result.constraints[["name", "family", "meaning", "sense", "rhs", "unit", "activity"]].copy()
-    table["violation"] = [violation_of(c, result.values) for c in result.model.constraints]
+    violation = {c.name: violation_of(c, result.values) for c in result.model.constraints if c.family in soft}
+    table["violation"] = table["name"].map(violation).fillna(0.0)  # by name: a merged run's table is per unit
     violated = table["family"].isin(soft) & (table["violation"] > 1e-9 * table["rhs"].abs().clip(lower=1.0))
     table = table[violated].reset_index(drop=True)
     table["penalty_per_unit"] = table["family"].map(soft).astype(float)

@@ -65,6 +65,17 @@ class Result:
         """Optimal, or the best solution found before the solver stopped (then ``status`` says which)."""
         return self.solution.has_solution
 
+    @property
+    def full_model(self) -> Model:
+        """The model of the whole scenario: ``model`` itself, unless alike units were merged
+        before building (``optimizer.merge``), when it is built on demand."""
+        return self.model
+
+    @property
+    def full_solution(self) -> Solution:
+        """The solution of ``full_model``: ``solution`` itself, unless units were merged before building."""
+        return self.solution
+
     # ---- tables
 
     @cached_property
@@ -78,12 +89,7 @@ class Result:
     def contributions(self) -> pd.DataFrame:
         """Every variable with a non-zero value: its place, value, and effect on each criterion."""
         used = np.flatnonzero(self.values)
-        variables = self.model.variables.iloc[used]
-        table = variables[["name", "kind", "unit", "zone", "industry", "category"]].reset_index(drop=True)
-        table["value"] = self.values[used]
-        for criterion, column in COLUMNS.items():
-            table[column] = variables[criterion].to_numpy() * self.values[used]
-        return table
+        return contribution_table(self.model.variables.iloc[used], self.values[used])
 
     @cached_property
     def allocation(self) -> pd.DataFrame:
@@ -136,7 +142,7 @@ class Result:
             activity = self.model.activity(self.values)
         else:
             activity = np.full(len(constraints), np.nan)
-        slack = np.where(sense == "<=", rhs - activity, np.where(sense == ">=", activity - rhs, -np.abs(activity - rhs)))
+        slack = slack_of(sense, rhs, activity)
         direction = np.where(sense != ">=", 1.0, -1.0) * (1.0 if criterion.sense == "max" else -1.0)
         units = [c.unit for c in constraints]
         per_unit = {unit: _price(1.0, criterion, unit) for unit in set(units)}  # (factor, price unit)
@@ -245,6 +251,20 @@ class Result:
         from .html_report import result_html
 
         return result_html(self)
+
+
+def contribution_table(variables: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
+    """Variables (rows of a model's table) at their values: place, value, effect on each criterion."""
+    table = variables[["name", "kind", "unit", "zone", "industry", "category"]].reset_index(drop=True)
+    table["value"] = values
+    for criterion, column in COLUMNS.items():
+        table[column] = variables[criterion].to_numpy() * values
+    return table
+
+
+def slack_of(sense: np.ndarray, rhs: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """How far each row is from its limit (negative: violated; an equality is never slack)."""
+    return np.where(sense == "<=", rhs - activity, np.where(sense == ">=", activity - rhs, -np.abs(activity - rhs)))
 
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
