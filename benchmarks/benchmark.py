@@ -283,7 +283,7 @@ def benchmark(n: int, folder: Path, args) -> dict:
         reduced, result = run_tool(path, folder / f"out-{n}-reduced-{repeat}", reduce=True)
         reduceds.append(reduced)
         row.update(reduced_objective=result.objective, reduction=result.solution.options.get("reduction"),
-                   reduced_violation=max_violation(result.model, result.solution.values))
+                   reduced_violation=max_violation(result.full_model, result.full_solution.values))
         del result
     row.update(_summary("reduced", reduceds))
     if n <= args.naive_max:

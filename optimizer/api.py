@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 from .checks import BAD_INPUT, INFEASIBLE
 from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
+from .merge import MergedResult, land_rows, merge_units
 from .model import build
 from .progress import Progress
 from .result import Result
@@ -29,8 +34,11 @@ def solve(
     the payoff table. ``progress=True`` prints the stages of a run that lasts more than a few
     seconds on stderr.
 
-    The presolve checks run first (``optimizer.checks``), on the merged model when interchangeable
-    units merge (``optimizer.reduce``; the same findings at its size): an unusable input raises
+    With ``reduce`` on (the default), alike units are merged on the scenario before building
+    where the rule families allow it (``optimizer.merge``; the result is a ``MergedResult``, its
+    tables still per unit), and interchangeable units of the built model otherwise
+    (``optimizer.reduce``). The presolve checks run first (``optimizer.checks``), on the merged
+    model when units merge (the same findings at its size): an unusable input raises
     :class:`ScenarioError`, a proved infeasibility skips the solve, and warnings go to
     ``Result.warnings``. An infeasible scenario is explained in ``Result.diagnosis``
     (``optimizer.diagnosis``) unless ``diagnose`` is False.
@@ -50,24 +58,28 @@ def solve(
         timings["load"] = time.perf_counter() - started
     scenario = with_solver(scenario, solver, solver_settings)
     check_solver(scenario, from_file=solver is None)
-    progress.stage(f"building the model of {len(scenario.units):,} units")
-    started = time.perf_counter()
-    model = build(scenario)
-    timings["build"] = time.perf_counter() - started
+    merged = None
+    if scenario.solver.reduce and not isinstance(scenario.objective, MultiCriteria):
+        merged = _merged_model(scenario, timings, progress)
+    if merged is not None:
+        merge, model, class_rows = merged
+    else:
+        progress.stage(f"building the model of {len(scenario.units):,} units")
+        with _timed(timings, "build"):
+            model = build(scenario)
     checked = model
     if scenario.solver.reduce:
         progress.stage("looking for interchangeable units")
-        started = time.perf_counter()
-        checked = model.reduction.model if model.reduction is not None else model
-        timings["reduce"] = time.perf_counter() - started
+        with _timed(timings, "reduce"):
+            checked = model.reduction.model if model.reduction is not None else model
     progress.stage("presolve checks")
-    started = time.perf_counter()
-    findings = run_checks(checked)  # the merged model has the full one's conflicts, at its size
-    timings["checks"] = time.perf_counter() - started
+    with _timed(timings, "checks"):
+        findings = run_checks(checked)  # the merged model has the full one's conflicts, at its size
     raise_unusable(findings, scenario)
     proofs = [f.check for f in findings if f.exit_code == INFEASIBLE]
     if proofs:
         message = f"proved by the presolve checks {', '.join(proofs)}"
+        model = _full_model(scenario, model, merged, timings, progress)  # the diagnosis reads every unit
         result = Result(scenario, model, unsolved(model, scenario.solver, "infeasible", message), timings)
     elif isinstance(scenario.objective, MultiCriteria):
         from .multicriteria import solve_multicriteria
@@ -77,7 +89,15 @@ def solve(
     else:
         solution = solve_model(model, scenario.solver, progress)
         timings["solve"] = solution.seconds
-        result = Result(scenario, model, solution, timings)
+        if merged is not None and solution.has_solution:
+            result = MergedResult(scenario, model, solution, timings, merge=merge, land_rows=class_rows)
+            solution.options["reduction"] = result.reduction_summary()
+        else:
+            full = _full_model(scenario, model, merged, timings, progress)
+            if full is not model:  # no solution to split: the verdict stands for the full model
+                solution = dataclasses.replace(solution, values=np.full(len(full.variables), np.nan),
+                                               duals=np.full(len(full.constraints), np.nan))
+            result = Result(scenario, full, solution, timings)
     result.provenance["started"] = started_at
     result.warnings[:0] = [f.text for f in findings if f.severity == "warning"]
     if diagnose and result.status == "infeasible":
@@ -85,6 +105,40 @@ def solve(
         result.diagnosis = explain(result.model, scenario.solver, findings)
         result.timings["diagnosis"] = time.perf_counter() - started
     return result
+
+
+def _merged_model(scenario: Scenario, timings: dict, progress: Progress):
+    """(merge, model of the merged scenario, its classes' land rows) when alike units merge
+    before building (``optimizer.merge``); None when none do or the model is not as required."""
+    progress.stage(f"merging alike units of {len(scenario.units):,}")
+    with _timed(timings, "reduce"):
+        merge = merge_units(scenario)
+    if merge is None:
+        return None
+    progress.stage(f"building the model of {len(merge.merged.units):,} merged units")
+    with _timed(timings, "build"):
+        model = build(merge.merged)
+        rows = land_rows(model, merge)
+    return None if rows is None else (merge, model, rows)
+
+
+def _full_model(scenario: Scenario, model, merged, timings: dict, progress: Progress):
+    """The full scenario's model: ``model`` itself unless it is the merged one."""
+    if merged is None:
+        return model
+    progress.stage(f"building the model of {len(scenario.units):,} units")
+    with _timed(timings, "build"):
+        return build(scenario)
+
+
+@contextmanager
+def _timed(timings: dict, stage: str):
+    """Add the seconds the block takes to ``timings[stage]``."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
 
 
 def with_solver(scenario: Scenario, solver: str | None, solver_settings: dict) -> Scenario:

@@ -36,6 +36,8 @@ Never merged: variables of other kinds (projects, slacks), integer or bounded va
 with two or more rows of their own, and units whose own row involves another kind of variable
 (that row is then shared, and names only that unit). The test reads the compiled matrix, so a
 rule family needs to do nothing: a unit-specific row of any family keeps its unit apart.
+``optimizer.merge`` makes the same merge on the scenario, before the full model is built, where
+the families say which units they treat one by one.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class Reduction:
         usage = np.zeros(len(merged_values))
         usage[self.columns] = self.usage
         used = usage * merged_values  # a_k · X[C,k]: what the industry takes of the class's own rhs
-        high = _running_sums(used, self.merged_class)
+        high = running_sums(used, self.merged_class)
         low = high - used
         carrier = self.columns
         overlap = np.minimum(high[carrier], self.slot_high) - np.maximum(low[carrier], self.slot_low)
@@ -185,11 +187,11 @@ def reduce(model: Model) -> Reduction | None:
     stand_in = np.arange(n)  # per full column: the column that carries it in the merged model
     stand_in[columns] = np.where(representative[unit_of[columns]] == unit_of[columns], columns, twin)
     reduction = _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, stand_in)
-    reduction.model.scenario = _merged_scenario(model.scenario, unit_names, representative)
+    reduction.model.scenario = merged_scenario(model.scenario, unit_names, representative)
     return reduction
 
 
-def _merged_scenario(scenario, unit_names, representative):
+def merged_scenario(scenario, unit_names, representative):
     """The scenario the merged model stands for: each class is its first unit, with the land of all
     its members (what the presolve checks read beside the merged model)."""
     names = np.asarray(unit_names, dtype=object)  # plain strings: quick to look up one by one
@@ -220,7 +222,7 @@ def _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, st
     new_column = np.cumsum(keep_column) - 1
 
     # Each unit's stretch of its class's own rhs, in unit order; the last one takes any excess.
-    high = _running_sums(own_rhs, representative)
+    high = running_sums(own_rhs, representative)
     low = high - own_rhs
     last = np.zeros(n_units, dtype=np.int64)
     np.maximum.at(last, representative, np.arange(n_units))
@@ -269,7 +271,7 @@ def _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, st
     )
 
 
-def _running_sums(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def running_sums(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Cumulative sums of ``values`` within each group, in the order given."""
     order = np.argsort(groups, kind="stable")
     ordered = values[order]

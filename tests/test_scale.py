@@ -88,7 +88,7 @@ def test_interchangeable_units_merge_and_fill_in_turn(tmp_path):
         assert prices[name] == pytest.approx(full_prices[name])
     assert prices["land[u1]"] == pytest.approx(2.5e8) and prices["carbon_budget"] == pytest.approx(1500)
     assert merged.summary()["solver"]["options"]["reduction"]["classes"] == 1
-    certify(model, merged.solution)
+    certify(model, merged.full_solution)
     # The merged model's scenario: the class as u1 with all its land (what the presolve checks read).
     assert [(u.id, u.zone, u.land_km2) for u in reduction.model.scenario.units] == [("u1", "a", 15.0)]
     assert [u.id for u in model.scenario.units] == ["u1", "u2", "u3"]  # the scenario itself unchanged
@@ -133,7 +133,7 @@ def test_a_project_in_a_unit_keeps_that_unit_apart(tmp_path, monkeypatch):
     assert set(reduce(model).model.variables["name"]) == {"x[u1,hi]", "x[u1,lo]", "x[u2,hi]", "x[u2,lo]", "y[u2]"}
     merged, full = optimizer.solve(path), optimizer.solve(path, reduce=False)
     assert merged.objective == pytest.approx(full.objective)
-    certify(model, merged.solution)
+    certify(model, merged.full_solution)
 
 
 # --------------------------------------------------------------------------- merging, at random
@@ -199,7 +199,7 @@ def test_merging_keeps_the_optimum_and_every_rule(data):
         return
     assert merged.objective == pytest.approx(full.objective, rel=1e-7, abs=1e-7)
     certify(model, full.solution)
-    certify(model, merged.solution)  # split values meet every row; split duals prove optimality
+    certify(model, merged.full_solution)  # split values meet every row; split duals prove optimality
 
 
 def _findings(model) -> list[tuple]:
@@ -331,7 +331,7 @@ def test_generated_grid_is_deterministic_and_merges(tmp_path):
     assert merged.status == full.status == "optimal"
     assert merged.objective == pytest.approx(full.objective, rel=1e-8)
     assert merged.summary()["solver"]["options"]["reduction"]["classes"] <= 5 * 4
-    certify(model, merged.solution)
+    certify(model, merged.full_solution)
 
 
 def test_checks_of_the_merged_grid_say_what_those_of_the_full_grid_say(tmp_path):
