@@ -11,7 +11,7 @@ import numpy as np
 
 from .checks import BAD_INPUT, INFEASIBLE
 from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
-from .merge import MergedResult, land_rows, merge_units
+from .merge import land_rows, merge_units, merged_result, solved_classes
 from .model import build
 from .progress import Progress
 from .result import Result
@@ -62,7 +62,7 @@ def solve(
     if scenario.solver.reduce and not isinstance(scenario.objective, MultiCriteria):
         merged = _merged_model(scenario, timings, progress)
     if merged is not None:
-        merge, model, class_rows = merged
+        merged_into, classes, model, solved, class_rows = merged
     else:
         progress.stage(f"building the model of {len(scenario.units):,} units")
         with _timed(timings, "build"):
@@ -87,17 +87,18 @@ def solve(
         result = solve_multicriteria(scenario)
         result.timings = {**timings, **result.timings}
     else:
-        solution = solve_model(model, scenario.solver, progress)
+        solution = solve_model(solved if merged is not None else model, scenario.solver, progress)
         timings["solve"] = solution.seconds
-        if merged is not None and solution.has_solution:
-            result = MergedResult(scenario, model, solution, timings, merge=merge, land_rows=class_rows)
-            solution.options["reduction"] = result.reduction_summary()
-        else:
+        if merged is None:
+            result = Result(scenario, model, solution, timings)
+        elif solution.has_solution:
+            result = merged_result(scenario, model, solved, solution, merged_into, classes, class_rows, timings)
+        else:  # no solution to split: the verdict stands for the full model, whose rows the result lists
             full = _full_model(scenario, model, merged, timings, progress)
-            if full is not model:  # no solution to split: the verdict stands for the full model
-                solution = dataclasses.replace(solution, values=np.full(len(full.variables), np.nan),
-                                               duals=np.full(len(full.constraints), np.nan))
-            result = Result(scenario, full, solution, timings)
+            options = {k: v for k, v in solution.options.items() if k != "reduction"}
+            result = Result(scenario, full, dataclasses.replace(
+                solution, values=np.full(len(full.variables), np.nan), duals=np.full(len(full.constraints), np.nan),
+                options=options), timings)
     result.provenance["started"] = started_at
     result.warnings[:0] = [f.text for f in findings if f.severity == "warning"]
     if diagnose and result.status == "infeasible":
@@ -108,18 +109,22 @@ def solve(
 
 
 def _merged_model(scenario: Scenario, timings: dict, progress: Progress):
-    """(merge, model of the merged scenario, its classes' land rows) when alike units merge
-    before building (``optimizer.merge``); None when none do or the model is not as required."""
+    """(each unit's merged unit, the classes the solver sees, the merged scenario's model, the
+    model to solve, its classes' land rows) when alike units merge before building
+    (``optimizer.merge``); None when none do or the model is not as the split needs."""
     progress.stage(f"merging alike units of {len(scenario.units):,}")
     with _timed(timings, "reduce"):
         merge = merge_units(scenario)
     if merge is None:
         return None
-    progress.stage(f"building the model of {len(merge.merged.units):,} merged units")
+    classes, merged = merge
+    progress.stage(f"building the model of {len(merged.units):,} merged units")
     with _timed(timings, "build"):
-        model = build(merge.merged)
-        rows = land_rows(model, merge)
-    return None if rows is None else (merge, model, rows)
+        built = build(merged)
+    with _timed(timings, "reduce"):
+        solved, joined = solved_classes(built, classes)
+        rows = land_rows(solved, joined)
+    return (classes.head, joined, built, solved, rows) if rows else None  # {}: no class has variables
 
 
 def _full_model(scenario: Scenario, model, merged, timings: dict, progress: Progress):

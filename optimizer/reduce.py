@@ -87,9 +87,8 @@ class Reduction:
         high = running_sums(used, self.merged_class)
         low = high - used
         carrier = self.columns
-        overlap = np.minimum(high[carrier], self.slot_high) - np.maximum(low[carrier], self.slot_low)
-        filled = np.divide(np.maximum(overlap, 0.0), self.usage, out=np.zeros(len(carrier)), where=self.usage > 0)
-        filled = np.where(self.usage > 0, filled, np.where(self.first, merged_values[carrier], 0.0))
+        filled = fill_in_turn(low[carrier], high[carrier], self.slot_low, self.slot_high, self.usage,
+                              merged_values[carrier], self.first)
         return np.where(self.merged_class[carrier] >= 0, filled, merged_values[carrier])
 
     def summary(self) -> dict:
@@ -269,6 +268,15 @@ def _merged(model, columns, unit_of, representative, own_row, own_rhs, usage, st
         units=int(in_class.sum()),
         classes=int(np.count_nonzero(in_class & (representative == np.arange(n_units)))),
     )
+
+
+def fill_in_turn(low, high, slot_low, slot_high, usage, total, first) -> np.ndarray:
+    """x[u_i,k] = |S_i ∩ T_k| / a_k (module docstring), elementwise: T_k = [low, high) is the
+    industry's stretch of its class's own rhs, S_i = [slot_low, slot_high) the unit's, a_k =
+    ``usage``; a variable with a_k = 0 goes whole (``total``) to the class's ``first`` unit."""
+    overlap = np.minimum(high, slot_high) - np.maximum(low, slot_low)
+    filled = np.divide(np.maximum(overlap, 0.0), usage, out=np.zeros(len(usage)), where=usage > 0)
+    return np.where(usage > 0, filled, np.where(first, total, 0.0))
 
 
 def running_sums(values: np.ndarray, groups: np.ndarray) -> np.ndarray:

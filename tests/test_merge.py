@@ -51,9 +51,9 @@ def test_alike_units_of_a_zone_merge_before_building(tmp_path, monkeypatch):
     # merged scenario has u1 with their 15 km² and u3; the tables are per unit all the same.
     units = SAME_ZONE_UNITS.replace("u3,Three,a", "u3,Three,b")
     scenario = optimizer.load_scenario(write_tiny(tmp_path, {"carbon_budget": {"total_mt": 5}}, units=units))
-    merge = merge_units(scenario)
-    assert [(u.id, u.zone, u.land_km2) for u in merge.merged.units] == [("u1", "a", 15.0), ("u3", "b", 0.0)]
-    assert merge.head.tolist() == [0, 0, 2] and (merge.classes, merge.units_merged) == (1, 2)
+    classes, merged_scenario = merge_units(scenario)
+    assert [(u.id, u.zone, u.land_km2) for u in merged_scenario.units] == [("u1", "a", 15.0), ("u3", "b", 0.0)]
+    assert classes.head.tolist() == [0, 0, 2] and classes.size.tolist() == [2, 2, 1]
     result = optimizer.solve(scenario)
     assert isinstance(result, MergedResult) and len(result.model.variables) == 4  # u1 and u3 only
     reduction = result.summary()["solver"]["options"]["reduction"]
@@ -72,17 +72,17 @@ def test_alike_units_of_a_zone_merge_before_building(tmp_path, monkeypatch):
 def test_a_family_that_names_units_keeps_them_apart(tmp_path, monkeypatch):
     path = write_tiny(tmp_path / "s", units=SAME_ZONE_UNITS)
     scenario = optimizer.load_scenario(path)
-    assert merge_units(scenario).head.tolist() == [0, 0, 0]
+    assert merge_units(scenario)[0].head.tolist() == [0, 0, 0]
     toy = types.SimpleNamespace(FAMILY="toy", add_constraints=lambda builder: None, units_apart=lambda s: {"u2"})
     monkeypatch.setattr(optimizer.rules, "RULE_FAMILIES", (*optimizer.rules.RULE_FAMILIES, toy))
-    assert merge_units(scenario).head.tolist() == [0, 1, 0]
+    assert merge_units(scenario)[0].head.tolist() == [0, 1, 0]
     del toy.units_apart  # a family that does not say keeps every unit apart
     assert merge_units(scenario) is None
     # A park in u2: u1 and u3 still merge, and the park's land row stays u2's own.
     monkeypatch.undo()
     parked = optimizer.load_scenario(write_tiny(tmp_path / "p", {"parks": {"sites": {"P": {
         "unit": "u2", "land_km2": 1.0, "admits": ["hi"]}}}}, units=SAME_ZONE_UNITS))
-    assert merge_units(parked).head.tolist() == [0, 1, 0]
+    assert merge_units(parked)[0].head.tolist() == [0, 1, 0]
     result = optimizer.solve(parked)
     assert isinstance(result, MergedResult)
     assert_same_tables(result, built_in_full(parked, monkeypatch), prices=False)
@@ -91,8 +91,41 @@ def test_a_family_that_names_units_keeps_them_apart(tmp_path, monkeypatch):
 def test_units_differing_in_any_column_but_name_and_land_stay_apart(tmp_path):
     units = ("id,name,zone,land_km2,land_intensity,population_10k\n"
              "u1,One,a,10,1,5\nu2,Two,a,5,1,5\nu3,Three,a,4,1,6\nu4,Four,a,1,2,5\n")
-    merge = merge_units(optimizer.load_scenario(write_tiny(tmp_path, units=units)))
-    assert merge.head.tolist() == [0, 0, 2, 3]
+    classes, _ = merge_units(optimizer.load_scenario(write_tiny(tmp_path, units=units)))
+    assert classes.head.tolist() == [0, 0, 2, 3]
+
+
+def test_units_the_program_cannot_tell_apart_keep_their_own_effects(tmp_path, monkeypatch):
+    # Jobs are maximised and hi has none, so its multiplier (1 in u1, 2 in u2) shows only in its
+    # output: the solver merges u1 and u2, while the scenario does not. hi's minimum of 3 km²
+    # fills u1's 1 km² first, then 2 km² of u2: 1·10 + 2·20 = 50 of output, each at its own unit's rate.
+    industries = ("id,name,category,output_100m_yuan_per_km2,carbon_t_per_km2,energy_tce_per_km2,jobs_per_km2,"
+                  "pollutant_t_per_km2,min_km2,max_km2,source\nhi,High,m,10,0,0,0,0,3,,test\nlo,Low,g,1,0,0,300,0,,,test\n")
+    units = "id,name,zone,land_km2,land_intensity,land_intensity_m\nu1,One,a,1,1,1\nu2,Two,a,5,1,2\nu3,Three,a,0.5,1,1\n"
+    scenario = optimizer.load_scenario(write_tiny(tmp_path, {"objective": "jobs"}, units=units, industries=industries))
+    assert merge_units(scenario)[0].head.tolist() == [0, 1, 0]  # u1 and u3 alike on the scenario …
+    result = optimizer.solve(scenario)
+    assert isinstance(result, MergedResult)
+    assert result.summary()["solver"]["options"]["reduction"]["classes"] == 1  # … and the solver merges all three
+    allocation = result.allocation.set_index(["unit", "industry"])
+    assert allocation["land_km2"].to_dict() == pytest.approx(
+        {("u1", "hi"): 1.0, ("u2", "hi"): 2.0, ("u2", "lo"): 3.0, ("u3", "lo"): 0.5})
+    assert allocation["output_100m_yuan"].to_dict() == pytest.approx(
+        {("u1", "hi"): 10.0, ("u2", "hi"): 40.0, ("u2", "lo"): 3.0, ("u3", "lo"): 0.5})
+    assert result.kpis["output_100m_yuan"] == pytest.approx(53.5)
+    assert_same_tables(result, built_in_full(scenario, monkeypatch), prices=False)
+
+
+def test_alike_units_without_variables_merge_nothing(tmp_path, monkeypatch):
+    # Zone b admits nothing: its alike units u3 and u4 have no variables, so there is nothing to
+    # merge, and the run is the full model's (no reduction reported).
+    units = SAME_ZONE_UNITS.replace("u3,Three,a", "u3,Three,b") + "u4,Four,b,2,1\n"
+    scenario = optimizer.load_scenario(write_tiny(tmp_path, {"zoning": {"a": {"admits": []}, "b": {"admits": []}}},
+                                                  units=units))
+    assert merge_units(scenario)[0].head.tolist() == [0, 0, 2, 2]
+    result = optimizer.solve(scenario)
+    assert not isinstance(result, MergedResult) and "reduction" not in result.summary()["solver"]["options"]
+    assert_same_tables(result, built_in_full(scenario, monkeypatch))
 
 
 def test_a_soft_land_limit_builds_the_full_model(tmp_path, monkeypatch):
@@ -125,7 +158,7 @@ def test_presolve_checks_of_the_merged_scenario_say_what_those_of_the_full_one_s
     for bounds in ({"hi": (20, None)}, {"hi": (10, None), "lo": (10, None)}, {}):
         scenario = optimizer.load_scenario(write_tiny(tmp_path / str(len(bounds)), units=SAME_ZONE_UNITS,
                                                       industries=industries(**bounds)))
-        merged = build(merge_units(scenario).merged)
+        merged = build(merge_units(scenario)[1])
         assert _findings(merged) == _findings(build(scenario))
 
 
@@ -144,23 +177,9 @@ def test_merging_before_building_gives_the_tables_of_a_full_build(monkeypatch, d
         return
     assert merged.objective == pytest.approx(reference.objective, rel=1e-7, abs=1e-7)
     certify(merged.full_model, merged.full_solution)  # every row of the full model holds, and the duals prove it
-    if isinstance(merged, MergedResult) and merge_units(scenario).head.tolist() == _model_classes(reference):
-        assert_same_tables(merged, reference, prices=False)  # the same classes: the same split
-    table = merged.constraints
-    assert table["name"].tolist() == [c.name for c in merged.full_model.constraints]
-    land = table[table["family"] == "land"]
+    assert_same_tables(merged, reference, prices=False)  # the same classes, the same split: the same tables
+    land = merged.constraints[merged.constraints["family"] == "land"]
     assert (land["activity"] <= land["rhs"] + 1e-7).all()
-
-
-def _model_classes(result) -> list[int] | None:
-    """Per unit, the position of its class's first unit, as the full model's own merge found them."""
-    reduction = result.model.reduction
-    if reduction is None:
-        return None
-    units = result.scenario.table("units").index
-    carrier = reduction.model.variables["unit"].to_numpy(dtype=object)[reduction.columns]
-    head = dict(zip(result.model.variables["unit"], carrier))  # a unit's variables all go to its class's first
-    return [units.get_loc(head.get(u, u)) for u in units]
 
 
 # Units u1, u2, u3 alike in zone a, u4 in zone b; population per unit, for per-resident balance.

@@ -11,8 +11,8 @@ the first three run in three phases over all families (see ``optimizer.model.bui
 - ``units_apart(scenario) -> set of unit ids``: the units the family treats one by one (names,
   or gives variables or rows of their own), which ``optimizer.merge`` never merges with alike
   units before building. A family without it keeps every unit apart: safe, only slower.
- Adding a family means writing its
-module, its section of the scenario schema, and one line here.
+
+Adding a family means writing its module, its section of the scenario schema, and one line here.
 """
 
 from . import carbon, industry_bounds, land, projects, zoning
