@@ -36,7 +36,7 @@ def solve(
 
     With ``reduce`` on (the default), alike units are merged on the scenario before building
     where the rule families allow it (``optimizer.merge``; the result is a ``MergedResult``, its
-    tables still per unit), and interchangeable units of the built model otherwise
+    tables per unit all the same), and interchangeable units of the built model otherwise
     (``optimizer.reduce``). The presolve checks run first (``optimizer.checks``), on the merged
     model when units merge (the same findings at its size): an unusable input raises
     :class:`ScenarioError`, a proved infeasibility skips the solve, and warnings go to

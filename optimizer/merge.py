@@ -22,10 +22,11 @@ would give, with the same classes (``solved_classes``). Its solution is split ba
 
     x[u_i,k] = |S_i ∩ T_k| / a_k        land[u_i]: activity Σ_k a_k x[u_i,k], rhs L_i, price that of land[C]
 
-So the result's tables (contributions, allocation, constraints) are per unit of the scenario and
-those of a run that builds the full model, while the full model is never built: ``MergedResult``
-makes them from the solution. ``MergedResult.full_model`` and ``full_solution`` build the full
-model on demand and map the solution onto it, for a notebook or a test that wants them.
+The split is carried to the merged scenario's model, which ``MergedResult`` holds with each
+merged unit at the sum of its units' shares, and the result's tables (contributions, allocation,
+constraints) are made per unit from it, each unit's figures at its own multipliers: those of a
+run that builds the full model, which is never built here. ``MergedResult.full_model`` and
+``full_solution`` build it on demand and map the solution onto it, for a notebook or a test.
 
 A check of the solved model guards the split (``land_rows``): each class's variables must be
 plain land variables (continuous, 0 ≤ x < ∞), each in exactly one land row, its class's, a plain
@@ -43,9 +44,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .model import TEXT, Model, _pair_names, build
+from .model import TEXT, Model, pair_names, build
 from .reduce import fill_in_turn, merged_scenario, running_sums
-from .result import Result, _tolerance, contribution_table, slack_of
+from .result import Result, binding_tolerance, contribution_table, slack_of
 from .rules import land
 from .scenario import Scenario
 from .solve import Solution
@@ -213,7 +214,7 @@ def merged_result(scenario: Scenario, built: Model, solved: Model, raw: Solution
     slot[unit_at[in_class] * len(industries) + industries.get_indexer(built.variables["industry"][in_class])] = \
         np.flatnonzero(in_class)
     industry_of = industries.get_indexer(solved.variables["industry"].to_numpy(dtype=object)[pieces.column])
-    pieces.column = slot[merged_into[pieces.unit] * len(industries) + industry_of]
+    pieces = dataclasses.replace(pieces, column=slot[merged_into[pieces.unit] * len(industries) + industry_of])
 
     reduction = built.reduction if solved is not built else None
     values = raw.values[reduction.columns] if reduction is not None else raw.values.copy()  # exact where nothing merged
@@ -264,13 +265,13 @@ class MergedResult(Result):
     def contributions(self) -> pd.DataFrame:
         variables = self.model.variables
         pieces = self.pieces
-        split = np.isin(self._unit_at, self.merged_into[self.split_units]) & (variables["kind"] == "land").to_numpy()
-        alone = np.flatnonzero((self.values != 0) & ~split)
+        from_pieces = np.isin(self._unit_at, self.merged_into[self.split_units]) & (variables["kind"] == "land").to_numpy()
+        alone = np.flatnonzero((self.values != 0) & ~from_pieces)
         shared = variables.iloc[pieces.column].reset_index(drop=True)  # each piece as its merged unit's variable …
         unit_ids = self.classes.unit_ids[pieces.unit]  # … in its own unit
         shared["unit"] = pd.array(unit_ids, dtype=variables["unit"].dtype)
         industries = variables["industry"].to_numpy(dtype=object)[pieces.column]
-        shared["name"] = pd.array(_pair_names(unit_ids, industries), dtype=variables["name"].dtype)
+        shared["name"] = pd.array(pair_names(unit_ids, industries), dtype=variables["name"].dtype)
         rows = pd.concat([variables.iloc[alone], shared], ignore_index=True)
         table = contribution_table(rows, np.r_[self.values[alone], pieces.value])
         # The full model's order: land variables by unit (table order), then industry; other kinds after.
@@ -294,7 +295,7 @@ class MergedResult(Result):
             rhs=rhs,
             activity=activity,
             slack=slack,
-            binding=np.abs(slack) <= _tolerance(rhs),
+            binding=np.abs(slack) <= binding_tolerance(rhs),
         )
         # The land block, in the full model's order (by unit id), where the built model has it.
         block = np.flatnonzero((built["family"] == land.FAMILY).to_numpy())

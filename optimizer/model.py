@@ -398,7 +398,7 @@ def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
     industry_ids = _gathered(industries.index.to_numpy(dtype=object), industry_at)
     intensity = land_intensity(units, industries["category"]).to_numpy().ravel()
     columns = {
-        "name": _pair_names(unit_ids, industry_ids),
+        "name": pair_names(unit_ids, industry_ids),
         "kind": "land",
         "unit": unit_ids,
         "zone": _gathered(units["zone"].to_numpy(dtype=object), unit_at),
@@ -430,7 +430,7 @@ def _gathered(values: np.ndarray, at: np.ndarray):
     return pd.array(pa.array(values, type=pa.large_string()).take(at), dtype=TEXT)
 
 
-def _pair_names(unit_ids, industry_ids):
+def pair_names(unit_ids, industry_ids):
     """x[u,k] for every pair (joined by Arrow where the ids are in Arrow)."""
     if isinstance(unit_ids, np.ndarray):
         return [f"x[{u},{k}]" for u, k in zip(unit_ids.tolist(), industry_ids.tolist())]

@@ -28,7 +28,7 @@ ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an indust
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
 
-def _tolerance(rhs):
+def binding_tolerance(rhs):
     """How close to its limit a row must be to bind (a number or an array of rhs)."""
     return 1e-6 * np.maximum(1.0, np.abs(rhs))
 
@@ -159,7 +159,7 @@ class Result:
                 "slack": slack,
                 "shadow_price": direction * self.solution.duals * factor + 0.0,  # + 0.0: -0.0 → 0.0
                 "shadow_price_unit": [per_unit[unit][1] for unit in units],
-                "binding": self.has_solution & (np.abs(slack) <= _tolerance(rhs)),
+                "binding": self.has_solution & (np.abs(slack) <= binding_tolerance(rhs)),
             }
         )
 

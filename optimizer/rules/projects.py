@@ -281,7 +281,7 @@ class _Effects:
     """
 
     def __init__(self, result, positions: np.ndarray):
-        from ..result import _tolerance
+        from ..result import binding_tolerance
 
         model, table = result.model, result.constraints
         self.table = table
@@ -298,7 +298,7 @@ class _Effects:
         after = table["activity"].to_numpy()[rows] + coefficients * (1.0 - result.values[columns])
         rhs, sense = table["rhs"].to_numpy()[rows], table["sense"].to_numpy()[rows]
         excess = np.select([sense == "<=", sense == ">="], [after - rhs, rhs - after], np.abs(after - rhs))
-        broken = excess > np.array([_tolerance(value) for value in rhs])
+        broken = excess > np.array([binding_tolerance(value) for value in rhs])
         self.broken: dict[int, dict[int, float]] = {}
         for row, column, amount in zip(rows[broken], columns[broken], excess[broken]):
             self.broken.setdefault(int(column), {})[int(row)] = float(amount)
