@@ -11,7 +11,7 @@ import numpy as np
 
 from .checks import BAD_INPUT, INFEASIBLE
 from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
-from .merge import land_rows, merge_units, merged_result, solved_classes
+from .merge import merge_units, merged_result, prepare
 from .model import build
 from .progress import Progress
 from .result import Result
@@ -62,16 +62,15 @@ def solve(
     if scenario.solver.reduce and not isinstance(scenario.objective, MultiCriteria):
         merged = _merged_model(scenario, timings, progress)
     if merged is not None:
-        merged_into, classes, model, solved, class_rows = merged
+        model, checked = merged.built, merged.solved
     else:
         progress.stage(f"building the model of {len(scenario.units):,} units")
         with _timed(timings, "build"):
-            model = build(scenario)
-    checked = model
-    if scenario.solver.reduce:
-        progress.stage("looking for interchangeable units")
-        with _timed(timings, "reduce"):
-            checked = model.reduction.model if model.reduction is not None else model
+            model = checked = build(scenario)
+        if scenario.solver.reduce:
+            progress.stage("looking for interchangeable units")
+            with _timed(timings, "reduce"):
+                checked = model.reduction.model if model.reduction is not None else model
     progress.stage("presolve checks")
     with _timed(timings, "checks"):
         findings = run_checks(checked)  # the merged model has the full one's conflicts, at its size
@@ -87,15 +86,16 @@ def solve(
         result = solve_multicriteria(scenario)
         result.timings = {**timings, **result.timings}
     else:
-        solution = solve_model(solved if merged is not None else model, scenario.solver, progress)
+        solution = solve_model(merged.solved if merged is not None else model, scenario.solver, progress)
         timings["solve"] = solution.seconds
         if merged is None:
             result = Result(scenario, model, solution, timings)
         elif solution.has_solution:
-            result = merged_result(scenario, model, solved, solution, merged_into, classes, class_rows, timings)
+            with _timed(timings, "solve"):  # the split counts, as in a full run's own merge
+                result = merged_result(scenario, merged, solution, timings)
         else:  # no solution to split: the verdict stands for the full model, whose rows the result lists
             full = _full_model(scenario, model, merged, timings, progress)
-            options = {k: v for k, v in solution.options.items() if k != "reduction"}
+            options = {**solution.options, "reduction": merged.summary(len(full.variables), len(full.constraints))}
             result = Result(scenario, full, dataclasses.replace(
                 solution, values=np.full(len(full.variables), np.nan), duals=np.full(len(full.constraints), np.nan),
                 options=options), timings)
@@ -109,22 +109,19 @@ def solve(
 
 
 def _merged_model(scenario: Scenario, timings: dict, progress: Progress):
-    """(each unit's merged unit, the classes the solver sees, the merged scenario's model, the
-    model to solve, its classes' land rows) when alike units merge before building
-    (``optimizer.merge``); None when none do or the model is not as the split needs."""
+    """What to solve when alike units merge before building (``optimizer.merge``); None when
+    none do or the model is not as the split needs."""
     progress.stage(f"merging alike units of {len(scenario.units):,}")
     with _timed(timings, "reduce"):
         merge = merge_units(scenario)
     if merge is None:
         return None
-    classes, merged = merge
-    progress.stage(f"building the model of {len(merged.units):,} merged units")
+    classes, merged_scenario = merge
+    progress.stage(f"building the model of {len(merged_scenario.units):,} merged units")
     with _timed(timings, "build"):
-        built = build(merged)
+        built = build(merged_scenario)
     with _timed(timings, "reduce"):
-        solved, joined = solved_classes(built, classes)
-        rows = land_rows(solved, joined)
-    return (classes.head, joined, built, solved, rows) if rows else None  # {}: no class has variables
+        return prepare(built, classes)
 
 
 def _full_model(scenario: Scenario, model, merged, timings: dict, progress: Progress):

@@ -15,7 +15,7 @@ holding the land L_C = Σ_{u∈C} L_u of all) is the full model with each class 
 and every other row sees X[C,k] as it would see each x[u,k]. ``optimizer.reduce`` then merges
 that model further where its units are interchangeable (units the families keep apart, say,
 that no row tells apart after all), so the model solved is the one the full model's own merge
-would give, with the same classes (``solved_classes``). Its solution is split back as
+would give, to the last digit (``prepare``). Its solution is split back as
 ``optimizer.reduce`` splits it: unit u_i of a class (in table order) owns the stretch S_i =
 [R_{i−1}, R_i) of L_C (R_i = L_1 + … + L_i, the last stretch open), industry k the stretch T_k =
 [Q_{k−1}, Q_k) of the land the class uses (Q_k the running sum of a_k · X[C,k]), and
@@ -67,9 +67,13 @@ class Classes:
         """Per unit: how many units its class has (1: alone)."""
         return np.bincount(self.head, minlength=len(self.head))[self.head]
 
+    @cached_property
+    def _index(self) -> pd.Index:
+        return pd.Index(self.unit_ids)
+
     def positions(self, variables: pd.DataFrame) -> np.ndarray:
         """Per variable: the position of its unit in the table (-1: none)."""
-        return pd.Index(self.unit_ids).get_indexer(variables["unit"].fillna("").to_numpy(dtype=object))
+        return self._index.get_indexer(variables["unit"].fillna("").to_numpy(dtype=object))
 
 
 def merge_units(scenario: Scenario) -> tuple[Classes, Scenario] | None:
@@ -97,20 +101,54 @@ def merge_units(scenario: Scenario) -> tuple[Classes, Scenario] | None:
     return classes, merged_scenario(scenario, unit_ids, head)
 
 
-def solved_classes(model: Model, classes: Classes) -> tuple[Model, Classes]:
-    """The model to solve (``model``, merged further by ``optimizer.reduce`` where its units are
-    interchangeable) and the classes of the scenario's units it stands for. A unit of ``model``
-    joins the class of ``reduce``'s, whose first unit comes first in both, so the split fills each
-    class's units in table order, as the split of the full model's own merge does."""
-    reduction = model.reduction
-    if reduction is None:
-        return model, classes
-    unit_at = classes.positions(model.variables)
-    carrier_unit = classes.positions(reduction.model.variables)[reduction.columns]
-    land_columns = (unit_at >= 0) & (model.variables["kind"] == "land").to_numpy()  # what reduce merges
-    joined = np.arange(len(classes.head))
-    joined[unit_at[land_columns]] = carrier_unit[land_columns]
-    return reduction.model, dataclasses.replace(classes, head=joined[classes.head])
+@dataclass
+class Merged:
+    """What a run that merges before building solves, and how it maps back to the units."""
+
+    merged_into: np.ndarray  # per unit: its unit in ``built`` (its scenario class's first unit, a position)
+    classes: Classes  # the units, in the classes the solver sees
+    built: Model  # the merged scenario's model
+    solved: Model  # the model solved: ``built``, merged further where its units are interchangeable
+    rows: dict[int, int]  # per class with variables (its first unit's position): its land row in ``solved``
+
+    def summary(self, variables: int, constraints: int) -> dict:
+        """As ``Reduction.summary``: what merged, and the sizes of the full model (given) and the model solved."""
+        return {
+            "units_merged": int(np.isin(self.classes.head, list(self.rows)).sum()),  # classes without variables: none
+            "classes": len(self.rows),
+            "variables": [variables, len(self.solved.variables)],
+            "constraints": [constraints, len(self.solved.constraints)],
+            "before_building": True,
+        }
+
+
+def prepare(built: Model, classes: Classes) -> Merged | None:
+    """The model to solve and its classes; None when the split cannot be made on it (``land_rows``)
+    or there is nothing to split (no class has variables).
+
+    ``built`` is merged further by ``optimizer.reduce`` where its units are interchangeable (units
+    the families keep apart, say, that no row tells apart after all). A unit of ``built`` joins
+    the class of ``reduce``'s, whose first unit comes first in both, so each class fills its units
+    in table order, as the split of the full model's own merge does; and each class's land row
+    gets the sum of its units' land in table order, as there, so that the model solved is, to
+    the last digit, the one the full model's own merge gives.
+    """
+    reduction = built.reduction
+    solved, joined = built, classes
+    if reduction is not None:
+        unit_at = classes.positions(built.variables)
+        carrier_unit = classes.positions(reduction.model.variables)[reduction.columns]
+        land_columns = (unit_at >= 0) & (built.variables["kind"] == "land").to_numpy()  # what reduce merges
+        head = np.arange(len(classes.head))
+        head[unit_at[land_columns]] = carrier_unit[land_columns]
+        solved, joined = reduction.model, dataclasses.replace(classes, head=head[classes.head])
+    rows = land_rows(solved, joined)
+    if not rows:
+        return None
+    total = np.bincount(joined.head, weights=joined.land, minlength=len(joined.head))  # in table order
+    rhs = {index: float(total[h]) for h, index in rows.items()}
+    constraints = [dataclasses.replace(c, rhs=rhs[i]) if i in rhs else c for i, c in enumerate(solved.constraints)]
+    return Merged(classes.head, joined, built, dataclasses.replace(solved, constraints=constraints), rows)
 
 
 def land_rows(model: Model, classes: Classes) -> dict[int, int] | None:
@@ -120,7 +158,7 @@ def land_rows(model: Model, classes: Classes) -> dict[int, int] | None:
     variables = model.variables
     unit_at = classes.positions(variables)
     heads = np.flatnonzero((classes.size > 1) & (classes.head == np.arange(len(classes.head))))
-    in_class = np.isin(unit_at, heads)
+    class_column = np.isin(unit_at, heads)
     plain = (
         (variables["kind"] == "land").to_numpy()
         & (variables["land"].to_numpy(dtype=float) >= 0)
@@ -128,12 +166,12 @@ def land_rows(model: Model, classes: Classes) -> dict[int, int] | None:
         & (variables["upper"].to_numpy(dtype=float) == np.inf)
         & ~variables["integer"].to_numpy(dtype=bool)
     )
-    if not plain[in_class].all():
+    if not plain[class_column].all():
         return None
     rows: dict[int, int] = {}
     counted = np.zeros(len(unit_at), dtype=np.int64)  # per column: how many class land rows hold it
     for index, c in enumerate(model.constraints):
-        if c.family != land.FAMILY or not in_class[c.positions].any():
+        if c.family != land.FAMILY or not class_column[c.positions].any():
             continue
         owners = np.unique(unit_at[c.positions])
         if len(owners) != 1 or c.name != land.NAME.format(key=classes.unit_ids[owners[0]]):
@@ -142,8 +180,8 @@ def land_rows(model: Model, classes: Classes) -> dict[int, int] | None:
             return None  # a soft land limit, say: the split needs a plain ≤ row
         rows[int(owners[0])] = index
         counted[c.positions] += 1
-    has_columns = np.bincount(unit_at[in_class], minlength=len(classes.head)) > 0
-    if any(has_columns[h] != (h in rows) for h in heads) or (counted[in_class] != 1).any():
+    has_columns = np.bincount(unit_at[class_column], minlength=len(classes.head)) > 0
+    if any(has_columns[h] != (h in rows) for h in heads) or (counted[class_column] != 1).any():
         return None
     return rows
 
@@ -195,42 +233,32 @@ def split(model: Model, classes: Classes, rows: dict[int, int], values: np.ndarr
     return Pieces(members[pair_member[keep]], columns[pair_column[keep]], filled[keep], a[keep])
 
 
-def merged_result(scenario: Scenario, built: Model, solved: Model, raw: Solution, merged_into: np.ndarray,
-                  classes: Classes, rows: dict[int, int], timings: dict) -> MergedResult:
-    """The result of a run that merged before building: ``built`` is the merged scenario's model,
-    ``solved`` the model solved (``built`` merged further, or itself) and ``raw`` its solution;
-    ``merged_into`` gives each unit's unit in ``built``, ``classes`` and ``rows`` are as
-    ``solved_classes`` and ``land_rows`` found them.
+def merged_result(scenario: Scenario, merged: Merged, raw: Solution, timings: dict) -> MergedResult:
+    """The result of a run that merged before building, from ``raw``, the solution of ``merged.solved``.
 
-    The split is made on ``solved``, then carried to ``built``'s columns: a unit's share goes to
-    the column of its merged unit and industry, so ``built`` at the sum of its units' shares is
-    the solution (its variables' effects are their units', even where ``solved`` merged units
-    whose effects outside the program differ)."""
+    The split is made on the model solved, then carried to the merged scenario's model
+    (``merged.built``): a unit's share goes to the column of its merged unit and industry, so
+    that model at the sum of its units' shares is the solution (its variables' effects are their
+    units', even where the solver merged units whose effects outside the program differ)."""
+    built, solved, classes, rows, merged_into = merged.built, merged.solved, merged.classes, merged.rows, merged.merged_into
     pieces = split(solved, classes, rows, raw.values)
     industries = pd.Index(scenario.table("industries").index)
     unit_at, kind = classes.positions(built.variables), built.variables["kind"].to_numpy(dtype=object)
-    in_class = (unit_at >= 0) & (kind == "land") & np.isin(classes.head[unit_at], list(rows))
+    shared = (unit_at >= 0) & (kind == "land") & np.isin(classes.head[unit_at], list(rows))
     slot = np.full(len(classes.head) * len(industries), -1)  # (unit, industry) -> built's land column
-    slot[unit_at[in_class] * len(industries) + industries.get_indexer(built.variables["industry"][in_class])] = \
-        np.flatnonzero(in_class)
+    slot[unit_at[shared] * len(industries) + industries.get_indexer(built.variables["industry"][shared])] = \
+        np.flatnonzero(shared)
     industry_of = industries.get_indexer(solved.variables["industry"].to_numpy(dtype=object)[pieces.column])
     pieces = dataclasses.replace(pieces, column=slot[merged_into[pieces.unit] * len(industries) + industry_of])
 
-    reduction = built.reduction if solved is not built else None
+    reduction = built.reduction  # how ``solved`` maps onto ``built`` (None: column for column)
     values = raw.values[reduction.columns] if reduction is not None else raw.values.copy()  # exact where nothing merged
-    values[in_class] = np.bincount(pieces.column, weights=pieces.value, minlength=len(values))[in_class]
+    values[shared] = np.bincount(pieces.column, weights=pieces.value, minlength=len(values))[shared]
     duals = raw.duals[reduction.rows] if reduction is not None else raw.duals
     solution = dataclasses.replace(raw, values=values, duals=duals)
     result = MergedResult(scenario, built, solution, timings, pieces=pieces, classes=classes, merged_into=merged_into,
                           split_units=np.flatnonzero(np.isin(classes.head, list(rows))))
-    full_variables, full_constraints = result.full_size
-    solution.options = {**raw.options, "reduction": {
-        "units_merged": len(result.split_units),  # classes without variables merge nothing
-        "classes": len(rows),
-        "variables": [full_variables, len(solved.variables)],
-        "constraints": [full_constraints, len(solved.constraints)],
-        "before_building": True,
-    }}
+    solution.options = {**raw.options, "reduction": merged.summary(*result.full_size)}
     return result
 
 
@@ -252,12 +280,12 @@ class MergedResult(Result):
     @cached_property
     def _land_row_of(self) -> dict[int, int]:
         """Per unit of ``model`` (a position) in a class: the index of its land row."""
-        in_class = set(np.flatnonzero(self.classes.size > 1).tolist())
+        in_a_class = set(np.flatnonzero(self.classes.size > 1).tolist())
         rows = {}
         for index, c in enumerate(self.model.constraints):
             if c.family == land.FAMILY:
                 owner = int(self._unit_at[c.positions[0]])
-                if owner in in_class:
+                if owner in in_a_class:
                     rows[owner] = index
         return rows
 

@@ -21,6 +21,7 @@ from conftest import write_tiny
 from optimizer.checks import run_checks
 from optimizer.merge import MergedResult, merge_units
 from optimizer.model import build
+from optimizer.progress import Progress
 from optimizer.scenario import validate_scenario
 from test_scale import SAME_ZONE_UNITS, certify, instances
 
@@ -32,6 +33,20 @@ def built_in_full(scenario, monkeypatch) -> optimizer.Result:
     with monkeypatch.context() as patch:
         patch.setattr(optimizer.api, "_merged_model", lambda *args: None)
         return optimizer.solve(scenario)
+
+
+def assert_same_program(scenario):
+    """The model a merged run solves is, to the last digit, the full model's own merge."""
+    merged = optimizer.api._merged_model(scenario, {}, Progress(enabled=False))
+    if merged is None:
+        return
+    reference = build(scenario).reduction
+    expected = reference.model if reference is not None else build(scenario)
+    got, want = merged.solved.matrix, expected.matrix
+    for field in ("start", "index", "value", "row_lower", "row_upper"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(want, field), err_msg=field)
+    np.testing.assert_array_equal(merged.solved.objective_vector(), expected.objective_vector())
+    assert [c.name for c in merged.solved.constraints] == [c.name for c in expected.constraints]
 
 
 def assert_same_tables(merged, reference, prices=True):
@@ -65,6 +80,7 @@ def test_alike_units_of_a_zone_merge_before_building(tmp_path, monkeypatch):
     assert land.to_dict() == pytest.approx({("u1", "hi"): 8.75, ("u1", "lo"): 1.25, ("u2", "lo"): 5.0})
     assert result.constraints["name"].tolist() == ["land[u1]", "land[u2]", "land[u3]", "carbon_budget"]
     assert_same_tables(result, built_in_full(scenario, monkeypatch), prices=False)  # land[u3] ≤ 0: degenerate
+    assert_same_program(scenario)
     certify(result.full_model, result.full_solution)
     assert result.full_model.variables["name"].tolist()[:2] == ["x[u1,hi]", "x[u1,lo]"]
 
@@ -114,6 +130,37 @@ def test_units_the_program_cannot_tell_apart_keep_their_own_effects(tmp_path, mo
         {("u1", "hi"): 10.0, ("u2", "hi"): 40.0, ("u2", "lo"): 3.0, ("u3", "lo"): 0.5})
     assert result.kpis["output_100m_yuan"] == pytest.approx(53.5)
     assert_same_tables(result, built_in_full(scenario, monkeypatch), prices=False)
+
+
+def test_classes_the_solver_joins_sum_their_land_in_table_order(tmp_path, monkeypatch):
+    # u2 differs from u1 and u3 in area_km2 only, which no rule reads: the scenario merges {u1, u3},
+    # the solver joins u2. Its land row must read 0.1 + 0.2 + 0.61 = 0.91, summed in table order as
+    # the full model's own merge sums it, not (0.1 + 0.61) + 0.2 = 0.9099999999999999.
+    units = "id,name,zone,land_km2,land_intensity,area_km2\nu1,One,a,0.1,1,1\nu2,Two,a,0.2,1,2\nu3,Three,a,0.61,1,1\n"
+    scenario = optimizer.load_scenario(write_tiny(tmp_path, {"carbon_budget": {"total_mt": 0.3}}, units=units))
+    assert merge_units(scenario)[0].head.tolist() == [0, 1, 0]
+    merged = optimizer.api._merged_model(scenario, {}, Progress(enabled=False))
+    assert [c.rhs for c in merged.solved.constraints if c.family == "land"] == [0.1 + 0.2 + 0.61]
+    assert merged.classes.head.tolist() == [0, 0, 0]
+    assert_same_program(scenario)
+    assert_same_tables(optimizer.solve(scenario), built_in_full(scenario, monkeypatch))
+
+
+def test_a_merged_run_without_a_solution_says_what_merged(tmp_path, monkeypatch):
+    # Zone a admits only m, at most 60 % of its land: hi's 2 km² cannot be placed. The presolve
+    # checks do not prove it; the solver does, on the merged model, and the summary says so.
+    from conftest import industries
+
+    changes = {"zoning": {"a": {"admits": ["m"], "share_max": {"m": 0.6}}, "b": {"admits": []}}}
+    scenario = optimizer.load_scenario(write_tiny(tmp_path, changes, units=SAME_ZONE_UNITS,
+                                                  industries=industries(hi=(2, None))))
+    result = optimizer.solve(scenario)
+    assert result.status == "infeasible" and not isinstance(result, MergedResult)
+    assert [c.name for c in result.model.constraints if c.family == "land"] == ["land[u1]", "land[u2]", "land[u3]"]
+    assert result.summary()["solver"]["options"]["reduction"] == {
+        "units_merged": 3, "classes": 1, "variables": [3, 1], "constraints": [len(result.model.constraints), 3],
+        "before_building": True}
+    assert result.diagnosis is not None
 
 
 def test_alike_units_without_variables_merge_nothing(tmp_path, monkeypatch):
@@ -178,6 +225,7 @@ def test_merging_before_building_gives_the_tables_of_a_full_build(monkeypatch, d
     assert merged.objective == pytest.approx(reference.objective, rel=1e-7, abs=1e-7)
     certify(merged.full_model, merged.full_solution)  # every row of the full model holds, and the duals prove it
     assert_same_tables(merged, reference, prices=False)  # the same classes, the same split: the same tables
+    assert_same_program(scenario)
     land = merged.constraints[merged.constraints["family"] == "land"]
     assert (land["activity"] <= land["rhs"] + 1e-7).all()
 
@@ -218,6 +266,7 @@ def test_every_family_tells_which_units_it_keeps_apart(tmp_path, monkeypatch, ch
     assert merged.objective == pytest.approx(full.objective, rel=1e-9)
     certify(merged.full_model, merged.full_solution)
     assert_same_tables(merged, reference, prices=False)
+    assert_same_program(scenario)
     assert merged.family_tables.keys() == reference.family_tables.keys()
     for name, table in merged.family_tables.items():
         pd.testing.assert_frame_equal(table, reference.family_tables[name], check_exact=False, rtol=1e-7, atol=1e-7)

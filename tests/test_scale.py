@@ -161,7 +161,7 @@ def instances(draw):
     units = []
     for u in range(draw(st.integers(2, 8))):
         row = {"id": f"u{u}", "zone": f"z{draw(st.integers(0, n_zones - 1))}",
-               "land_km2": draw(st.sampled_from([0.0, 1.0, 2.5, 4.0]))}
+               "land_km2": draw(st.sampled_from([0.0, 0.1, 0.2, 0.61, 1.0, 2.5, 4.0]))}  # sums of 0.1s round
         if draw(st.booleans()):  # a cell with its own multipliers, else the shared profile
             row.update({f"land_intensity_{c}": draw(st.sampled_from([0.5, 1.0, 2.0])) for c in categories})
         else:

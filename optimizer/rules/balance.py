@@ -120,9 +120,6 @@ def tables(result) -> dict[str, pd.DataFrame]:
 
 
 def units_apart(scenario) -> set[str]:
-    """Every unit when members are units or the measure is per resident (residents are summed
-    over a zone's units, and a merged unit holds its class's land only); none otherwise."""
-    settings = scenario.balance
-    if settings.tolerance is None or (settings.level == "zone" and MEASURES[settings.measure][1] == "land_km2"):
-        return set()
-    return set(scenario.table("units").index)
+    """Every unit while the rule is on: its weights are sums over units (of land or residents),
+    and a merged scenario's sums, made class by class, could differ in the last digit."""
+    return set(scenario.table("units").index) if scenario.balance.tolerance is not None else set()
