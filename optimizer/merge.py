@@ -114,7 +114,7 @@ class Merged:
     def summary(self, variables: int, constraints: int) -> dict:
         """As ``Reduction.summary``: what merged, and the sizes of the full model (given) and the model solved."""
         return {
-            "units_merged": int(np.isin(self.classes.head, list(self.rows)).sum()),  # classes without variables: none
+            "units_merged": int(np.isin(self.classes.head, list(self.rows)).sum()),  # not those of classes without variables
             "classes": len(self.rows),
             "variables": [variables, len(self.solved.variables)],
             "constraints": [constraints, len(self.solved.constraints)],
