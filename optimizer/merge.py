@@ -257,7 +257,7 @@ def merged_result(scenario: Scenario, merged: Merged, raw: Solution, timings: di
     duals = raw.duals[reduction.rows] if reduction is not None else raw.duals
     solution = dataclasses.replace(raw, values=values, duals=duals)
     result = MergedResult(scenario, built, solution, timings, pieces=pieces, classes=classes, merged_into=merged_into,
-                          split_units=np.flatnonzero(np.isin(classes.head, list(rows))))
+                          split_units=np.flatnonzero(np.isin(classes.head, list(rows))), split_columns=shared)
     solution.options = {**raw.options, "reduction": merged.summary(*result.full_size)}
     return result
 
@@ -272,6 +272,7 @@ class MergedResult(Result):
     classes: Classes = field(kw_only=True, repr=False)  # the units, in the classes the solver saw
     merged_into: np.ndarray = field(kw_only=True, repr=False)  # per unit: its unit in ``model`` (a position)
     split_units: np.ndarray = field(kw_only=True, repr=False)  # the units whose land the pieces give
+    split_columns: np.ndarray = field(kw_only=True, repr=False)  # per column of ``model``: its value is pieces'
 
     @cached_property
     def _unit_at(self) -> np.ndarray:
@@ -279,22 +280,15 @@ class MergedResult(Result):
 
     @cached_property
     def _land_row_of(self) -> dict[int, int]:
-        """Per unit of ``model`` (a position) in a class: the index of its land row."""
-        in_a_class = set(np.flatnonzero(self.classes.size > 1).tolist())
-        rows = {}
-        for index, c in enumerate(self.model.constraints):
-            if c.family == land.FAMILY:
-                owner = int(self._unit_at[c.positions[0]])
-                if owner in in_a_class:
-                    rows[owner] = index
-        return rows
+        """Per unit of ``model`` (a position): the index of its land row."""
+        return {int(self._unit_at[c.positions[0]]): index
+                for index, c in enumerate(self.model.constraints) if c.family == land.FAMILY}
 
     @cached_property
     def contributions(self) -> pd.DataFrame:
         variables = self.model.variables
         pieces = self.pieces
-        from_pieces = np.isin(self._unit_at, self.merged_into[self.split_units]) & (variables["kind"] == "land").to_numpy()
-        alone = np.flatnonzero((self.values != 0) & ~from_pieces)
+        alone = np.flatnonzero((self.values != 0) & ~self.split_columns)
         shared = variables.iloc[pieces.column].reset_index(drop=True)  # each piece as its merged unit's variable …
         unit_ids = self.classes.unit_ids[pieces.unit]  # … in its own unit
         shared["unit"] = pd.array(unit_ids, dtype=variables["unit"].dtype)
@@ -329,8 +323,8 @@ class MergedResult(Result):
         block = np.flatnonzero((built["family"] == land.FAMILY).to_numpy())
         replaced = [self._land_row_of[u] for u in np.unique(self.merged_into[members]).tolist()]
         kept = np.setdiff1d(block, replaced)
-        first_columns = np.array([self.model.constraints[i].positions[0] for i in kept], dtype=np.int64)
-        keys = np.r_[self.classes.unit_ids[self._unit_at[first_columns]], ids]
+        owner = {index: unit for unit, index in self._land_row_of.items()}
+        keys = np.r_[self.classes.unit_ids[[owner[i] for i in kept.tolist()]], ids]
         rows = pd.concat([built.iloc[kept], expanded], ignore_index=True).iloc[np.argsort(keys, kind="stable")]
         start = block.min() if len(block) else len(built)
         return pd.concat([built.iloc[:start], rows, built.iloc[start + len(block):]], ignore_index=True)
