@@ -43,7 +43,9 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -61,6 +63,39 @@ if TYPE_CHECKING:
 STATUSES = ("optimal", "infeasible", "unbounded", "time_limit", "not_solved", "error")
 SOLVER_ALIASES = {"highs": "HiGHS", "highs-pulp": "HiGHS", "cbc": "COIN_CMD"}
 LARGE_LP = 10_000  # variables; above it HiGHS's interior point beats its dual simplex (measured)
+
+
+_banner_lock = threading.Lock()
+_banner_done = False
+
+
+def new_highs():
+    """A silent ``highspy.Highs()``: its log is off until options turn it on.
+
+    highspy 1.16 prints a two-line banner to the C-level standard output when the process makes
+    its first ``Highs`` object, whatever ``output_flag`` says later; standard output is the tool's
+    own (``folder=$(optimizer run --quiet)``), so that first construction writes to /dev/null.
+    PuLP's HiGHS makes its own objects after ours, when the banner is spent.
+    """
+    global _banner_done
+    import highspy
+
+    with _banner_lock:
+        if _banner_done:
+            highs = highspy.Highs()
+        else:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "wb") as devnull:
+                    os.dup2(devnull.fileno(), 1)
+                highs = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _banner_done = True
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
 @dataclass
@@ -105,7 +140,8 @@ def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.
         highspy = _highspy(settings.options)
         # HiGHS options may name what PuLP takes as keywords too (threads, time_limit): theirs win.
         solver = pulp.HiGHS(**{"gapRel": settings.mip_gap, "threads": settings.threads, **common, **settings.options})
-        return solver, "highs-pulp", highspy.Highs().version()
+        _reset_thread_pool(highspy, {"threads": settings.threads, **settings.options})
+        return solver, "highs-pulp", new_highs().version()
     if name == "cbc":
         path = _cbc_binary()
         options = [f"{key} {value}" for key, value in settings.options.items()]
@@ -145,8 +181,7 @@ def _highspy(options: dict):
 
 def _check_highs_options(highspy, options: dict) -> None:
     """HiGHS ignores an unknown option or a bad value with a log line; here it is bad input."""
-    probe = highspy.Highs()
-    probe.setOptionValue("output_flag", False)
+    probe = new_highs()
     for key, value in options.items():
         if probe.setOptionValue(str(key), value) != highspy.HighsStatus.kOk:
             raise ScenarioError(
@@ -154,6 +189,13 @@ def _check_highs_options(highspy, options: dict) -> None:
                 field=f"solver.options.{key}",
                 valid="an option name and value from https://ergo-code.github.io/HiGHS/stable/options/definitions/",
             )
+
+
+def _reset_thread_pool(highspy, options: dict) -> None:
+    """HiGHS keeps one thread pool per process, sized by the first run; a later run asking for
+    another number of threads fails ("Not Set") unless the pool is made again for it."""
+    if options.get("threads") is not None:
+        highspy.Highs.resetGlobalScheduler(True)
 
 
 def _cbc_binary() -> str:
@@ -170,9 +212,7 @@ def _canonical(name: str) -> str:
 
 
 def _highs_version() -> str:
-    import highspy
-
-    return highspy.Highs().version()
+    return new_highs().version()
 
 
 def solve_model(model: Model, settings: SolverSettings, progress: Progress | None = None) -> Solution:
@@ -381,9 +421,10 @@ def _highs(arrays: tuple, options: dict, progress: Progress):
     object, or what went wrong."""
     import highspy
 
-    highs = highspy.Highs()
+    highs = new_highs()
     for key, value in options.items():  # the scenario's were checked by make_solver
         highs.setOptionValue(key, value)
+    _reset_thread_pool(highspy, options)
     try:
         if highs.passModel(*arrays) == highspy.HighsStatus.kError:
             return "HiGHS rejected the model"
@@ -512,7 +553,8 @@ def _highs_status(highs, is_mip: bool) -> tuple[str, str, bool, float | None, fl
 def unsolved(model: Model, settings: SolverSettings, status: str, message: str) -> Solution:
     """No solve was run (a presolve check proved the verdict); the solver is still named, and must exist."""
     if _canonical(settings.name) == "highs":
-        name, version = "highs", _highspy(settings.options).Highs().version()
+        _highspy(settings.options)
+        name, version = "highs", new_highs().version()
     else:
         _, name, version = make_solver(settings)
     values = np.full(len(model.variables), np.nan)

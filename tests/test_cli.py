@@ -36,6 +36,34 @@ def test_run_with_no_argument_solves_the_default(tmp_path):
     assert allocation["output_100m_yuan"].sum() == pytest.approx(summary["objective"]["value"])
 
 
+def _console(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The console script as a user runs it (``python -m optimizer`` where it is not on the PATH)."""
+    script = shutil.which("optimizer")
+    command = [script, *args] if script else [sys.executable, "-m", "optimizer", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+
+
+def test_standard_output_holds_only_the_tools_own_lines(tmp_path):
+    # highspy 1.16 prints a banner to the C-level stdout at its first Highs(): `folder=$(optimizer
+    # run --quiet)` must still get the folder and nothing else, and every other line must be ours.
+    quiet = _console("run", "--quiet", "--out", str(tmp_path / "q"), cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout == f"{tmp_path / 'q'}\n"
+    loud = _console("run", "--out", str(tmp_path / "l"), cwd=tmp_path)
+    assert loud.returncode == 0, loud.stderr
+    lines = loud.stdout.splitlines()
+    assert lines[0].startswith("Scenario('chongqing-default'") and lines[1] == "status: optimal"
+    assert lines[-1] == f"results: {tmp_path / 'l'}"
+    assert all(line.startswith(("Scenario(", "status:", "output:", "carbon:", "land:", "binds:", "        (+"))
+               for line in lines[:-1]), lines
+    checked = _console("validate", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "HiGHS" not in checked.stdout and checked.stdout.startswith("Scenario('chongqing-default'")
+    code = "import optimizer; print(optimizer.solve().status)"
+    api = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert api.stdout == "optimal\n", api.stdout + api.stderr
+
+
 def test_results_folder_contents_and_exact_rerun(tmp_path):
     root = tmp_path / "results"
     path = write_tiny(tmp_path / "s", {"carbon_budget": {"total_mt": 5}})

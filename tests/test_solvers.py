@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 
 import optimizer
@@ -71,9 +76,6 @@ def test_unknown_solver_in_scenario_file(tmp_path, capsys):
 
 def test_native_highs_runs_without_pulp(tmp_path):
     # PuLP serves the other solvers only; importing it cost every run a third of a second.
-    import subprocess
-    import sys
-
     code = ("import sys, optimizer; r = optimizer.solve(); r.save(sys.argv[1]); "
             "print(r.status, 'pulp' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r")], capture_output=True, text=True, check=True)
@@ -92,3 +94,26 @@ def test_highs_options_may_name_what_pulp_takes_as_keywords(tmp_path):
         proved = optimizer.solve(write_tiny(tmp_path / f"{solver}-x", industries=industries), solver=solver,
                                  options={"threads": 1})
         assert (proved.status, proved.exit_code, proved.solution.solver) == ("infeasible", 3, solver)
+
+
+def test_a_later_run_may_ask_for_another_number_of_threads(tmp_path):
+    # HiGHS sizes one thread pool per process at its first run; a notebook's second run with
+    # threads=1 failed ("Not Set") until the pool was made again for it. A fresh process, so that
+    # the first run here is the one that sizes the pool.
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, sys.argv[2])
+        from pathlib import Path
+        import optimizer
+        from conftest import write_tiny
+        folder = Path(sys.argv[1])
+        runs = [optimizer.solve(write_tiny(folder / "first"))]
+        for solver in ("highs", "highs-pulp"):
+            runs.append(optimizer.solve(write_tiny(folder / solver), solver=solver, threads=1))
+        print(*[(run.status, round(run.objective)) for run in runs])
+        """
+    )
+    tests = str(Path(__file__).parent)
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path), tests], capture_output=True, text=True)
+    assert out.stdout.split() == ["('optimal',", "150)"] * 3, out.stdout + out.stderr
