@@ -388,7 +388,7 @@ def _summary(result, folder: Path) -> str:
         binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > 1e-9)]
         binding = binding.sort_values("family", key=lambda family: family != "carbon", kind="stable")
         for _, row in binding.head(6).iterrows():
-            lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
+            lines.append(f"binds:  {row['name']}: {price_in_words(row, result.model.criterion.sense)}")
         if len(binding) > 6:
             lines.append(f"        (+{len(binding) - 6} more binding limits: see constraints.csv)")
         lines += _violations(result)
