@@ -377,6 +377,10 @@ def _summary(result, folder: Path) -> str:
     lines = [repr(result.scenario), f"status: {result.status}" + (f" ({result.solution.message})" if result.solution.message else "")]
     if result.has_solution:
         k = result.kpis
+        criterion = result.model.criterion
+        if criterion.name != "output":  # output is the next line
+            sense = "maximise" if criterion.sense == "max" else "minimise"
+            lines.append(f"objective: {sense} {criterion.label} = {result.objective:,.6g} {criterion.unit}".rstrip())
         lines.append(f"output: {k['output_100m_yuan']:,.1f} (100m yuan/yr)")
         budget = f" of {k['carbon_budget_mt']:g} Mt budget" if k["carbon_budget_mt"] else ""
         lines.append(f"carbon: {k['carbon_mt']:,.3f} Mt CO2/yr{budget}")
