@@ -377,6 +377,10 @@ def _summary(result, folder: Path) -> str:
     lines = [repr(result.scenario), f"status: {result.status}" + (f" ({result.solution.message})" if result.solution.message else "")]
     if result.has_solution:
         k = result.kpis
+        criterion = result.model.criterion
+        if criterion.name != "output":  # output is the next line
+            sense = "maximise" if criterion.sense == "max" else "minimise"
+            lines.append(f"objective: {sense} {criterion.label} = {result.objective:,.6g} {criterion.unit}".rstrip())
         lines.append(f"output: {k['output_100m_yuan']:,.1f} (100m yuan/yr)")
         budget = f" of {k['carbon_budget_mt']:g} Mt budget" if k["carbon_budget_mt"] else ""
         lines.append(f"carbon: {k['carbon_mt']:,.3f} Mt CO2/yr{budget}")
@@ -388,7 +392,7 @@ def _summary(result, folder: Path) -> str:
         binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > 1e-9)]
         binding = binding.sort_values("family", key=lambda family: family != "carbon", kind="stable")
         for _, row in binding.head(6).iterrows():
-            lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
+            lines.append(f"binds:  {row['name']}: {price_in_words(row, result.model.criterion.sense)}")
         if len(binding) > 6:
             lines.append(f"        (+{len(binding) - 6} more binding limits: see constraints.csv)")
         lines += _violations(result)

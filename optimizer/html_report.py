@@ -150,7 +150,7 @@ def report_context(result) -> dict:
         limits_chart=_limits_chart(k),
         concentric_chart=_concentric_chart(result, names),
         category_chart=_category_chart(result, names),
-        binding=_binding(result.constraints, per_family=REPORT_ROWS),
+        binding=_binding(result.constraints, result.model.criterion.sense, per_family=REPORT_ROWS),
         land_binding=_land_binding(result.constraints),
         by_zone=table(result.by_zone.drop(columns=["name", "name_zh", "carbon_budget_t"]), {"zone": names["zone"]}),
         by_industry=table(result.by_industry.drop(columns=["name", "name_zh"]), {"industry": names["industry"]}),
@@ -251,7 +251,7 @@ def _category_chart(result, names) -> str:
     return charts.stacked_by_zone(panels, colors)
 
 
-def _binding(constraints: pd.DataFrame, per_family: int | None = None) -> list[dict]:
+def _binding(constraints: pd.DataFrame, sense: str, per_family: int | None = None) -> list[dict]:
     """Binding limits in words, most valuable first within each family (at most ``per_family`` each)."""
     binding = constraints[constraints["binding"]].copy()
     binding["order"] = -binding["shadow_price"].abs()
@@ -259,7 +259,7 @@ def _binding(constraints: pd.DataFrame, per_family: int | None = None) -> list[d
     if per_family is not None:
         binding = binding.groupby("family", sort=False).head(per_family)
     return [
-        {"name": row["name"], "family": row["family"], "sentence": price_in_words(row),
+        {"name": row["name"], "family": row["family"], "sentence": price_in_words(row, sense),
          "price": cell(row["shadow_price"], 2)}
         for _, row in binding.iterrows()
     ]
@@ -283,6 +283,7 @@ def result_html(result) -> str:
                "binding": [], "land_binding": 0}
     if result.has_solution:
         context["kpis"] = _kpi_cards(result)
-        context["binding"] = [b for b in _binding(result.constraints, per_family=8) if b["family"] != "land"][:8]
+        context["binding"] = [b for b in _binding(result.constraints, result.model.criterion.sense, per_family=8)
+                              if b["family"] != "land"][:8]
         context["land_binding"] = _land_binding(result.constraints)
     return render("result.html.j2", **context)

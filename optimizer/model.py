@@ -458,6 +458,12 @@ def land_intensity(units: pd.DataFrame, categories: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(table, index=units.index, columns=categories.index)
 
 
+def land_intensity_at(scenario: Scenario, unit_ids, industry_ids) -> np.ndarray:
+    """m[u,k] for each (unit, industry) pair given: ``land_intensity`` read as above."""
+    table = land_intensity(scenario.table("units"), scenario.table("industries")["category"])
+    return table.to_numpy()[table.index.get_indexer(unit_ids), table.columns.get_indexer(industry_ids)]
+
+
 def build(scenario: Scenario) -> Model:
     """Compile a scenario: admitted pairs, the families' variables and constraints, the objective."""
     from .rules import RULE_FAMILIES

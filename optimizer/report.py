@@ -159,13 +159,18 @@ def _named(row_name: str, row_name_zh: str) -> str:
     return f"{row_name} ({row_name_zh})" if row_name_zh else row_name
 
 
-def price_in_words(row: pd.Series) -> str:
-    """'one more t CO2 of the city carbon budget would add 1,234 yuan output'."""
+def price_in_words(row: pd.Series, sense: str) -> str:
+    """'one more t CO2 of the city carbon budget would add 1,234 yuan output'.
+
+    A shadow price is the objective's gain (positive: better) per unit relaxed, so for a minimised
+    objective (``sense`` "min") a positive price takes that much away from it.
+    """
     relax = "one more" if row["sense"] != ">=" else "one less"
     unit = row["unit"].replace("km2", "km²")
     gain = row["shadow_price"]
     what = row["shadow_price_unit"].split(" per ")[0]
-    verb = "add" if gain >= 0 else "cost"
+    change = gain if sense == "max" else -gain  # of the objective's value
+    verb = "add" if change >= 0 else "cost" if sense == "max" else "remove"
     return f"{relax} {unit} of the {row['meaning']} would {verb} {_amount(abs(gain))} {what}"
 
 
@@ -247,7 +252,7 @@ def markdown_report(result) -> str:
     if binding.empty:
         lines += ["No limit binds.", ""]
     for _, row in binding.sort_values("family", kind="stable").head(REPORT_ROWS).iterrows():
-        lines.append(f"- `{row['name']}`: {price_in_words(row)}.")
+        lines.append(f"- `{row['name']}`: {price_in_words(row, criterion.sense)}.")
     if len(binding) > REPORT_ROWS:
         lines.append(f"- … and {len(binding) - REPORT_ROWS:,} more binding limits: see `constraints.csv`.")
     lines.append("")
