@@ -57,6 +57,14 @@ def test_units_are_unique_and_nested_in_their_district_and_zones(sites, district
         assert s["zone_2013"] in ZONES_2013
 
 
+def test_riverside_parks_are_the_parks_of_the_seven_riverside_districts(sites, districts):
+    # Shuangqiao, a member in 2011, is now part of Dazu: of Dazu's parks only the Shuangqiao ETDZ counts
+    for s in sites:
+        if s["unit_type"] in PARK_TYPES:
+            member = districts[s["adcode"]]["riverside_transfer_2011"] == "yes" and s["id"] != "dazu_hitech"
+            assert (s["riverside_transfer_2011"] == "yes") == member, s["id"]
+
+
 def test_each_district_has_one_remainder_with_no_industry_of_its_own(sites, districts):
     rest = [s for s in sites if s["unit_type"] == "district_remainder"]
     assert sorted(s["adcode"] for s in rest) == sorted(districts)
