@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .csvfile import csv_text, write_csv
+from .csvfile import csv_text, read_csv, write_csv
 from .errors import ScenarioError
 from .scenario import TABLES
 
@@ -102,9 +102,9 @@ def run_from_folder(folder: str | Path) -> Run:
         kpis=summary["kpis"],
         settings=settings,
         tables=tables,
-        allocation=pd.read_csv(folder / "allocation.csv"),
-        constraints=pd.read_csv(folder / "constraints.csv"),
-        by_zone=pd.read_csv(folder / "by_zone.csv"),
+        allocation=read_csv(folder / "allocation.csv"),
+        constraints=read_csv(folder / "constraints.csv"),
+        by_zone=read_csv(folder / "by_zone.csv"),
     )
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csvfile import read_csv
 from .errors import ScenarioError
 from .scenario import TABLES
 
@@ -195,7 +196,7 @@ def rerun(folder: str | Path, out: str | Path | None = None, results_root: str |
     outcome = Rerun(original, new_folder, result, tolerance=tolerance)
     outcome.differences += _edited_inputs(original, manifest, outcome.notes)
     recorded = json.loads(summary.read_text(encoding="utf-8"))
-    outcome.differences += _numbers_differ(recorded, pd.read_csv(original / "allocation.csv"), result, tolerance)
+    outcome.differences += _numbers_differ(recorded, read_csv(original / "allocation.csv"), result, tolerance)
     if manifest:
         _note_versions(manifest, result, outcome.notes)
     return outcome

@@ -122,12 +122,12 @@ def write_scenario(scenario, folder: Path) -> None:
     tables = folder / "scenario"
     tables.mkdir()
     for table in TABLES:
-        write_csv(scenario.table(table).reset_index(), tables / f"{table}.csv")
+        write_csv(scenario.table(table).reset_index(), tables / f"{table}.csv", exact=True)
         data[table] = f"scenario/{table}.csv"
     for table, section, field in section_tables(data):
         if section[field]:
             name = table.replace(".", "_")
-            write_csv(pd.DataFrame(section[field]), tables / f"{name}.csv")
+            write_csv(pd.DataFrame(section[field]), tables / f"{name}.csv", exact=True)
             section[field] = f"scenario/{name}.csv"
     header = "# The resolved scenario of this run; `optimizer run <this folder>/scenario.yaml` repeats it.\n"
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
