@@ -372,7 +372,7 @@ def _frontier_summary(table, folder: Path) -> str:
 
 
 def _summary(result, folder: Path) -> str:
-    from .report import price_in_words
+    from .report import PRICE_ZERO, price_in_words
 
     lines = [repr(result.scenario), f"status: {result.status}" + (f" ({result.solution.message})" if result.solution.message else "")]
     if result.has_solution:
@@ -385,7 +385,7 @@ def _summary(result, folder: Path) -> str:
             lines.append(f"bound:  {result.solution.best_bound:,.1f}, relative gap {result.solution.gap:.3%}")
         c = result.constraints
         # Limits that bind and are worth something; the carbon budget first, as the headline.
-        binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > 1e-9)]
+        binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > PRICE_ZERO)]
         binding = binding.sort_values("family", key=lambda family: family != "carbon", kind="stable")
         for _, row in binding.head(6).iterrows():
             lines.append(f"binds:  {row['name']}: {price_in_words(row)}")

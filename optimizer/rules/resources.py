@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..model import names
 from ._report import with_prices
 
 FAMILY = "resources"
@@ -63,6 +64,7 @@ def add_constraints(builder) -> None:
             resource.measured_in,
             name=f"resource[{resource_id},{{key}}]",
             meaning=f"{title} available in {{key}}",
+            names=names(builder.scenario, "units"),
         )
         if resource.total is not None:
             builder.add_terms(
