@@ -122,3 +122,13 @@ def test_rings_follow_the_scenario(tmp_path):
         with pytest.raises(optimizer.ScenarioError) as error:
             optimizer.load_scenario(write_tiny(tmp_path / "bad", {"report": {"rings": bad}}))
         assert "report.rings" in str(error.value)
+
+
+def test_a_category_keeps_its_colour_in_every_report():
+    from optimizer import charts
+
+    everything = charts.category_colors(["advanced_manufacturing", "green", "logistics", "my_new_category"])
+    fewer = charts.category_colors(["logistics", "my_new_category"])  # another scenario, fewer categories
+    assert fewer["logistics"] == everything["logistics"] and fewer["my_new_category"] == everything["my_new_category"]
+    assert charts.category_colors(["my new category"])["my new category"] == everything["my_new_category"]
+    assert len({everything[c] for c in ["advanced_manufacturing", "green", "logistics"]}) == 3
