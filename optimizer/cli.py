@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
@@ -247,7 +248,8 @@ def _run(args) -> int:
         overrides["mip_gap"] = args.gap
     if args.no_reduce:
         overrides["reduce"] = False
-    result = solve(scenario, solver=args.solver, progress=progress, **overrides)
+    with _options_named({"solver.time_limit_s": "--time-limit", "solver.mip_gap": "--gap"}):
+        result = solve(scenario, solver=args.solver, progress=progress, **overrides)
     result.timings = {"load": loaded, **result.timings}
     result.provenance["started"] = started_at
     for warning in result.warnings:
@@ -331,8 +333,9 @@ def _frontier(args) -> int:
         return BAD_INPUT
     scenario = load_scenario(args.scenario)
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
-    table = frontier(scenario, x=args.x, y=args.y, points=args.points, progress=_progress(args.quiet),
-                     solver=args.solver, **overrides)
+    with _options_named({"x": "--x", "y": "--y", "points": "--points", "solver.time_limit_s": "--time-limit"}):
+        table = frontier(scenario, x=args.x, y=args.y, points=args.points, progress=_progress(args.quiet),
+                         solver=args.solver, **overrides)
     payoff = payoff_table(table["result"].iloc[0].scenario)
     try:
         folder = write_frontier(table, payoff, table["result"].iloc[0].scenario, args.out, args.results_root)
@@ -352,6 +355,20 @@ def _progress(quiet: bool):
         print(f"\rsolving the frontier: {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
     return show
+
+
+@contextmanager
+def _options_named(options: dict[str, str]):
+    """An error about a value the command line gave names the option (``--time-limit``), not the
+    Python argument or scenario field it became (``time_limit_s``, ``with_changes()``)."""
+    try:
+        yield
+    except ScenarioError as error:
+        fields = [field.strip() for field in (error.field or "").split(",")]
+        if error.file not in (None, "with_changes()") or not all(field in options for field in fields):
+            raise
+        raise ScenarioError(error.problem, file="command line", field=", ".join(options[f] for f in fields),
+                            valid=error.valid) from None
 
 
 def _frontier_summary(table, folder: Path) -> str:

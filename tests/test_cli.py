@@ -166,3 +166,14 @@ def test_report_sentences_read_right(tmp_path):
     assert "- `land[u1]`: land available in Unit one — one km² more would add" in report
     assert "industry_max[lo]" not in report and "would add 0 yuan" not in report
     assert "- 1 more limit(s) are met exactly but have price 0" in report
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "{s}", "--time-limit", "-1"], "error: in command line, field '--time-limit': Input should be greater than 0"),
+    (["frontier", "{s}", "--x", "bogus"], "error: in command line, field '--x': unknown criterion 'bogus'"),
+    (["frontier", "{s}", "--points", "1"], "error: in command line, field '--x, --y, --points': a frontier needs"),
+])
+def test_command_line_errors_name_the_option(tmp_path, capsys, args, message):
+    path = write_tiny(tmp_path / "s")
+    assert main([arg.format(s=path) for arg in args] + ["--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith(message) and not (tmp_path / "out").exists()
