@@ -254,9 +254,8 @@ def _run(args) -> int:
     result.provenance["started"] = started_at
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    progress.stage("writing the results folder")
-    try:
-        folder = result.save(args.out, results_root=args.results_root)
+    try:  # saving reports its own stages
+        folder = result.save(args.out, results_root=args.results_root, progress=progress)
     except ResultsFolderExists as error:
         print(f"error: {error}", file=sys.stderr)
         return BAD_INPUT
@@ -325,36 +324,29 @@ def _with_objective(scenario, args):
 def _frontier(args) -> int:
     from .frontier_report import write_frontier
     from .multicriteria import frontier, payoff_table
+    from .progress import Progress
     from .report import ResultsFolderExists
     from .scenario import load_scenario
 
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
+    progress = Progress(enabled=not args.quiet)
+    progress.stage("loading the scenario")
     scenario = load_scenario(args.scenario)
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
     with _options_named({"x": "--x", "y": "--y", "points": "--points", "solver.time_limit_s": "--time-limit"}):
-        table = frontier(scenario, x=args.x, y=args.y, points=args.points, progress=_progress(args.quiet),
-                         solver=args.solver, **overrides)
+        table = frontier(scenario, x=args.x, y=args.y, points=args.points,
+                         progress=progress.counter("solving the frontier"), solver=args.solver, **overrides)
     payoff = payoff_table(table["result"].iloc[0].scenario)
     try:
-        folder = write_frontier(table, payoff, table["result"].iloc[0].scenario, args.out, args.results_root)
+        folder = write_frontier(table, payoff, table["result"].iloc[0].scenario, args.out, args.results_root,
+                                progress=progress)
     except ResultsFolderExists as error:
         print(f"error: {error}", file=sys.stderr)
         return BAD_INPUT
     print(folder if args.quiet else _frontier_summary(table, folder))
     return max(EXIT_CODES[status] for status in table["status"])
-
-
-def _progress(quiet: bool):
-    """Progress on the terminal (stderr), only when it is one."""
-    if quiet or not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        print(f"\rsolving the frontier: {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
-
-    return show
 
 
 @contextmanager

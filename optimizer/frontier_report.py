@@ -24,14 +24,19 @@ def point_folder(point: int) -> str:
     return f"points/point-{point:02d}"
 
 
-def write_frontier(table: pd.DataFrame, payoff: pd.DataFrame, scenario, folder=None, results_root="results") -> Path:
+def write_frontier(table: pd.DataFrame, payoff: pd.DataFrame, scenario, folder=None, results_root="results",
+                   progress=None) -> Path:
     """Write a frontier folder for ``table`` (from ``optimizer.frontier``); returns its path."""
+    from .progress import Progress
+
+    progress = progress or Progress(enabled=False)
     started = time.perf_counter()
     a = table.attrs
     target = Path(folder) if folder is not None else new_folder_name(
         f"{scenario.name}-frontier-{a['x']}-{a['y']}", Path(results_root)
     )
     with atomic_folder(target) as partial:
+        progress.stage("drawing the frontier")
         write_csv(table.drop(columns="result"), partial / "frontier.csv")
         write_csv(payoff, partial / "payoff.csv")
         figure = plot_frontier(table)
@@ -42,7 +47,8 @@ def write_frontier(table: pd.DataFrame, payoff: pd.DataFrame, scenario, folder=N
         plt.close(figure)
         write_scenario(scenario, partial)
         (partial / "points").mkdir()
-        for point, result in zip(table["point"], table["result"]):
+        points = progress.steps(f"writing the {len(table)} point folders", list(zip(table["point"], table["result"])))
+        for point, result in points:
             write_results(result, partial / point_folder(point))
         (partial / "report.md").write_text(frontier_markdown(table, payoff, scenario), encoding="utf-8")
         write_summary(_summary(table, scenario, time.perf_counter() - started), partial)

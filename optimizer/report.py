@@ -43,13 +43,17 @@ def new_folder_name(scenario_name: str, results_root: Path) -> Path:
     return candidate
 
 
-def write_results(result, folder=None, results_root="results", report_started: float | None = None) -> Path:
+def write_results(result, folder=None, results_root="results", report_started: float | None = None,
+                  progress=None) -> Path:
     from .html_report import html_report
+    from .progress import Progress
     from .provenance import collect, write_manifest
 
+    progress = progress or Progress(enabled=False)
     started = report_started or time.perf_counter()
     target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
     with atomic_folder(target) as partial:
+        progress.stage("writing the tables")
         for name in TABLE_FILES:
             write_csv(getattr(result, name), partial / f"{name}.csv")
         for name, table in result.family_tables.items():
@@ -57,12 +61,15 @@ def write_results(result, folder=None, results_root="results", report_started: f
         if result.diagnosis is not None:
             result.diagnosis.write(partial)
         write_scenario(result.scenario, partial)
+        progress.stage("writing report.md")
         (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
+        progress.stage("drawing report.html")
         provenance = collect(result)
         (partial / "report.html").write_text(html_report(result, provenance), encoding="utf-8")
         summary = result.summary()
         summary["timings_s"] = {**summary["timings_s"], "report": time.perf_counter() - started}
         write_summary(summary, partial)
+        progress.stage("hashing the folder for manifest.json")
         write_manifest(partial, provenance, summary["timings_s"])
     return target
 
