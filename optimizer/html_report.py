@@ -20,7 +20,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import charts
-from .report import REPORT_ROWS, _fmt, price_in_words
+from .report import PRICE_ZERO, REPORT_ROWS, _fmt, price_in_words
 
 HEADERS = {
     "land_km2": "land (km²)",
@@ -253,7 +253,7 @@ def _category_chart(result, names) -> str:
 
 def _binding(constraints: pd.DataFrame, sense: str, per_family: int | None = None) -> list[dict]:
     """Binding limits in words, most valuable first within each family (at most ``per_family`` each)."""
-    binding = constraints[constraints["binding"]].copy()
+    binding = constraints[constraints["binding"] & (constraints["shadow_price"].abs() > PRICE_ZERO)].copy()
     binding["order"] = -binding["shadow_price"].abs()
     binding = binding.sort_values(["family", "order"])
     if per_family is not None:

@@ -227,12 +227,13 @@ class Result:
             "timings_s": self.timings,
         }
 
-    def save(self, folder: str | Path | None = None, results_root: str | Path = "results") -> Path:
-        """Write a new results folder (whole or not at all) and return its path."""
+    def save(self, folder: str | Path | None = None, results_root: str | Path = "results", progress=None) -> Path:
+        """Write a new results folder (whole or not at all) and return its path; ``progress``: an
+        ``optimizer.progress.Progress`` to report its stages to."""
         from .report import write_results
 
         started = time.perf_counter()
-        path = write_results(self, folder, results_root, report_started=started)
+        path = write_results(self, folder, results_root, report_started=started, progress=progress)
         return path
 
     def __repr__(self) -> str:

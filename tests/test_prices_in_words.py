@@ -11,7 +11,7 @@ from conftest import industries, write_tiny
 from optimizer.cli import main
 from optimizer.report import price_in_words
 
-FLOOR = "one less km² of the minimum land for Low carbon city-wide would"
+FLOOR = "minimum land for Low carbon city-wide — one km² less would"
 
 
 @pytest.mark.parametrize(

@@ -134,3 +134,18 @@ def test_rerun_and_compare_read_ids_such_as_NA_and_None_as_text(tmp_path, capsys
     assert main(["rerun", str(folder), "--out", str(tmp_path / "again")]) == 0
     c = optimizer.compare([folder, tmp_path / "again"])
     assert c.allocation_changes.empty and c.data_changes.empty and c.constraint_changes.empty
+
+
+def test_formula_like_ids_are_neutralised_in_the_tables_and_still_rerun(tmp_path, capsys):
+    units = "id,name,zone,land_km2,land_intensity\nu1,=1+1,a,10,1\nu2,@SUM(A1),b,5,1\n"  # ids are letters first
+    root = tmp_path / "results"
+    assert main(["run", str(write_tiny(tmp_path / "s", units=units)), "--results-root", str(root), "--quiet"]) == 0
+    folder = max(root.iterdir())
+    allocation = (folder / "allocation.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+1" in allocation and "'@SUM(A1)" in allocation
+    assert (folder / "scenario" / "units.csv").read_text(encoding="utf-8-sig").split("\n")[1].startswith('"u1","=1+1"')
+    capsys.readouterr()
+    assert main(["rerun", str(folder), "--out", str(tmp_path / "again")]) == 0
+    assert "match:" in capsys.readouterr().out
+    assert main(["compare", str(folder), str(tmp_path / "again"), "--out", str(tmp_path / "cmp")]) == 0
+    assert main(["run", str(folder / "scenario.yaml"), "--out", str(tmp_path / "repeat"), "--quiet"]) == 0

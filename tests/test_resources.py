@@ -27,7 +27,7 @@ def test_a_unit_resource_limit_and_its_price(tmp_path):
     assert price(result, "land[u1]") == pytest.approx(2.5e8)
     assert "resource[water,u2]" not in set(result.constraints["name"])  # blank: no limit
     row = result.constraints.set_index("name").loc["resource[water,u1]"]
-    assert row["unit"] == "10k m3" and row["meaning"] == "fresh water available in u1"
+    assert row["unit"] == "10k m3" and row["meaning"] == "fresh water available in Unit one"
     table = result.family_tables["resources"].set_index("unit")
     assert table.loc["u1", "used_share"] == pytest.approx(1)
     assert table.loc["u2", "used"] == pytest.approx(25)

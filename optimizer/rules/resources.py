@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..model import land_intensity_at
+from ..model import land_intensity_at, names
 from .projects import KIND as PROJECT
 from ._report import with_prices
 
@@ -65,6 +65,7 @@ def add_constraints(builder) -> None:
             resource.measured_in,
             name=f"resource[{resource_id},{{key}}]",
             meaning=f"{title} available in {{key}}",
+            names=names(builder.scenario, "units"),
         )
         if resource.total is not None:
             builder.add_terms(
