@@ -318,11 +318,43 @@ class ZoneRule(Settings):
         return self
 
 
+# More CO2 than the world emits in a year (about 37,000 Mt): a budget above it was typed in tonnes.
+MAX_BUDGET_MT = 100_000
+
+
 class CarbonBudget(Settings):
     """City and zone carbon budgets in Mt CO2 per year (see ``optimizer.rules.carbon``)."""
 
     total_mt: NonNegative | None = None
     by_zone_mt: dict[Id, NonNegative] = {}
+
+    @field_validator("total_mt")
+    @classmethod
+    def _in_mt(cls, value):
+        return _megatonnes(value)
+
+    @field_validator("by_zone_mt")
+    @classmethod
+    def _zones_in_mt(cls, budgets):
+        return {zone: _megatonnes(value) for zone, value in budgets.items()}
+
+    @model_validator(mode="after")
+    def _zones_within_city(self):
+        for zone, budget in self.by_zone_mt.items():
+            if self.total_mt is not None and budget > self.total_mt:
+                raise Invalid(f"the budget of zone '{zone}' ({budget:g} Mt) is above the city's ({self.total_mt:g} Mt)",
+                              "zone budgets at most total_mt (the city's budget covers its zones)")
+        return self
+
+
+def _megatonnes(value: float | None) -> float | None:
+    if value is not None and value > MAX_BUDGET_MT:
+        raise Invalid(
+            f"{value:,.15g} Mt CO2 a year is more than the world emits (about 37,000 Mt): was it given in tonnes? "
+            f"{value:,.15g} t is {value / 1e6:,.6g} Mt",
+            f"a budget in Mt CO2 per year, at most {MAX_BUDGET_MT:,}",
+        )
+    return value
 
 
 class LimitRule(Settings):
@@ -882,6 +914,11 @@ def _check_references(s: Scenario) -> None:
                 field="units.zone",
                 row=index,
                 valid=_listing(zones),
+            )
+        if unit.area_km2 is not None and unit.land_km2 > unit.area_km2 * (1 + 1e-9):
+            raise ScenarioError(
+                f"unit '{unit.id}' has {unit.land_km2:g} km² of land to allocate, more than its area of "
+                f"{unit.area_km2:g} km²", field="units.land_km2", row=index, valid=f"at most area_km2 ({unit.area_km2:g})",
             )
     _check_unit_intensities(s, categories)
     missing = zones - set(s.zoning)
@@ -1487,7 +1524,7 @@ def _read_yaml(path: Path, referrer: tuple[Path, str] | None, kind: str = "scena
             f"not valid YAML: {reason}", file=path, line=mark.line + 1 if mark else None,
             valid="`key: value` lines, nested by indenting with spaces (not tabs)",
         ) from None
-    except (ValueError, TypeError, OverflowError) as error:  # a value its tag cannot read, e.g. `!!int g`
+    except (ValueError, TypeError, OverflowError, IndexError) as error:  # a value its tag cannot read: `!!int g`, `!!int ''`
         raise ScenarioError(
             f"not valid YAML: a value cannot be read as its tag says ({error})", file=path, line=_unreadable_line(node),
             valid="drop the tag (`!!int`, `!!float`, ...) or give a value of that type",
