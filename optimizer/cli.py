@@ -218,6 +218,8 @@ def _rerun(args) -> int:
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
+    if args.out:
+        check_writable(args.out, "")
     outcome = rerun(args.folder, out=args.out, tolerance=args.tolerance)
     print(outcome)
     return 0 if outcome.matches else RERUN_MISMATCH

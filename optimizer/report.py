@@ -15,8 +15,8 @@ import math
 import os
 import re
 import shutil
+import secrets
 import socket
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -89,10 +89,10 @@ class atomic_folder:
             raise ResultsFolderExists(f"{self.target} exists already; results folders are never overwritten")
         self.target.parent.mkdir(parents=True, exist_ok=True)
         remove_abandoned(self.target.parent)
-        # A name no other run can take (made atomically), saying which process of which host writes
-        # it, so that only a folder proven to be a killed run's is ever removed by another run.
-        prefix = f".{self.target.name}.partial-{os.getpid()}-{_HOST}-"
-        self.partial = Path(tempfile.mkdtemp(prefix=prefix, dir=self.target.parent))
+        # A name of this run alone (mkdir fails on a name taken), saying which process of which host
+        # writes it, so that only a folder proven to be a killed run's is ever removed by another run.
+        self.partial = self.target.parent / f".{self.target.name}.partial-{os.getpid()}-{_HOST}-{secrets.token_hex(4)}"
+        self.partial.mkdir()
         return self.partial
 
     def __exit__(self, kind, error, traceback) -> bool:
@@ -123,7 +123,7 @@ class atomic_folder:
 
 
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]  # in partial folders' names
-_PARTIAL = re.compile(r"\.partial-(\d+)-([0-9a-f]{8})-[^-]+$")  # .<name>.partial-<pid>-<host>-<random>
+_PARTIAL = re.compile(r"\.partial-(\d+)-([0-9a-f]{8})-[0-9a-f]{8}$")  # .<name>.partial-<pid>-<host>-<random>
 
 
 def write_summary(summary: dict, folder: Path) -> None:

@@ -640,6 +640,14 @@ class SolverSettings(Settings):
                           f"a whole number from 1 to {max_threads()}, or leave threads out")
         return threads
 
+    @model_validator(mode="after")
+    def _option_threads_here(self):
+        threads = self.options.get("threads")
+        if isinstance(threads, int) and not isinstance(threads, bool) and threads > max_threads():
+            raise Invalid(f"options.threads asks for {threads} threads, but this machine lets the run use "
+                          f"{max_threads()} CPUs", f"a whole number from 1 to {max_threads()}")
+        return self
+
 
 class ReportSettings(Settings):
     """How reports draw the scenario (see ``optimizer.charts``).

@@ -94,6 +94,8 @@ CASES = [
     ("list-as-highs-option", {"changes": {"solver": {"options": {"presolve": ["on"]}}}},
      ["tiny.yaml", "solver.options.presolve", "one value", "a number, text or true/false"]),
     ("threads-100000", {"changes": {"solver": {"threads": 100000}}}, ["tiny.yaml", "solver.threads", "a whole number from 1 to"]),
+    ("highs-threads-100000", {"changes": {"solver": {"options": {"threads": 100000}}}},
+     ["tiny.yaml", "solver", "options.threads asks for 100000 threads", "a whole number from 1 to"]),
     ("long-zone-name", {"zones": ZONES.replace("Zone A", "Z" * 100_000)},
      ["zones.csv", "line 2", "zones.name", "at most 200 characters", "(100,002 characters)"]),
     ("land-above-area", {"units": "id,zone,land_km2,area_km2\nu1,a,10,4\nu2,b,5,\n"},
@@ -262,7 +264,7 @@ def test_runs_in_the_same_second_keep_their_own_folders(tmp_path, monkeypatch):
 
 def test_a_run_removes_no_partial_folder_it_cannot_prove_abandoned(tmp_path):
     root = tmp_path / "r"
-    others = [root / ".mine.partial-999999999", root / ".tiny-x.partial-999999999-0badc0de-abc"]
+    others = [root / ".mine.partial-999999999", root / ".tiny-x.partial-999999999-0badc0de-0123abcd"]
     for folder in others:
         folder.mkdir(parents=True)
         (folder / "keep.txt").write_text("someone's work", encoding="utf-8")
