@@ -90,6 +90,18 @@ def fraction(text: str) -> float:
     return value
 
 
+def check_writable(out: str | None, results_root: str) -> None:
+    """The results folder can be made where it goes: checked before the solve, not after it."""
+    option, target = ("--out", Path(out)) if out else ("--results-root", Path(results_root) / "new")
+    folder = target.absolute().parent
+    while not folder.exists() and folder != folder.parent:  # the folders that would be made, up to one that is
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        problem = "is a file, not a folder" if folder.exists() and not folder.is_dir() else "cannot be written to"
+        raise ScenarioError(f"{folder} {problem}, so the results folder {target.name!r} cannot be made in it",
+                            file="command line", field=option, valid="a path in a folder you may write to")
+
+
 def _terminated(signum, frame):
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: no half-written results folder
 
@@ -207,6 +219,8 @@ def _rerun(args) -> int:
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
+    if args.out:
+        check_writable(args.out, "")
     outcome = rerun(args.folder, out=args.out, tolerance=args.tolerance)
     print(outcome)
     return 0 if outcome.matches else RERUN_MISMATCH
@@ -236,6 +250,7 @@ def _run(args) -> int:
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
+    check_writable(args.out, args.results_root)
     from .provenance import now
 
     progress = Progress(enabled=not args.quiet)
@@ -331,6 +346,7 @@ def _frontier(args) -> int:
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
+    check_writable(args.out, args.results_root)
     progress = Progress(enabled=not args.quiet)
     progress.stage("loading the scenario")
     scenario = load_scenario(args.scenario)

@@ -247,12 +247,13 @@ class Comparison:
         from .report import atomic_folder, new_folder_name
 
         target = Path(folder) if folder is not None else new_folder_name("comparison", Path(results_root))
-        with atomic_folder(target) as partial:
+        folder_writer = atomic_folder(target, numbered=folder is None)
+        with folder_writer as partial:
             for name, frame in self.tables().items():
                 write_csv(frame, partial / f"{name}.csv")
             (partial / "comparison.md").write_text(self.markdown(), encoding="utf-8")
             (partial / "comparison.html").write_text(self.html(), encoding="utf-8")
-        return target
+        return folder_writer.target
 
     def summary_lines(self) -> list[str]:
         lines = [f"baseline: {self.labels[0]}"]

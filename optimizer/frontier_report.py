@@ -35,7 +35,8 @@ def write_frontier(table: pd.DataFrame, payoff: pd.DataFrame, scenario, folder=N
     target = Path(folder) if folder is not None else new_folder_name(
         f"{scenario.name}-frontier-{a['x']}-{a['y']}", Path(results_root)
     )
-    with atomic_folder(target) as partial:
+    folder_writer = atomic_folder(target, numbered=folder is None)
+    with folder_writer as partial:
         progress.stage("drawing the frontier")
         write_csv(table.drop(columns="result"), partial / "frontier.csv")
         write_csv(payoff, partial / "payoff.csv")
@@ -52,7 +53,7 @@ def write_frontier(table: pd.DataFrame, payoff: pd.DataFrame, scenario, folder=N
             write_results(result, partial / point_folder(point))
         (partial / "report.md").write_text(frontier_markdown(table, payoff, scenario), encoding="utf-8")
         write_summary(_summary(table, scenario, time.perf_counter() - started), partial)
-    return target
+    return folder_writer.target
 
 
 def plot_frontier(table: pd.DataFrame):

@@ -9,12 +9,15 @@ overwritten.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import re
 import shutil
+import secrets
+import socket
 import time
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -34,6 +37,7 @@ class ResultsFolderExists(FileExistsError):
 
 
 def new_folder_name(scenario_name: str, results_root: Path) -> Path:
+    """``<scenario>-<date>-<time>``, numbered ``-2``, ``-3``, ... if taken (see ``atomic_folder``)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     candidate = results_root / f"{scenario_name}-{stamp}"
     number = 2
@@ -52,7 +56,8 @@ def write_results(result, folder=None, results_root="results", report_started: f
     progress = progress or Progress(enabled=False)
     started = report_started or time.perf_counter()
     target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
-    with atomic_folder(target) as partial:
+    folder_writer = atomic_folder(target, numbered=folder is None)
+    with folder_writer as partial:
         progress.stage("writing the tables")
         for name in TABLE_FILES:
             write_csv(getattr(result, name), partial / f"{name}.csv")
@@ -71,30 +76,62 @@ def write_results(result, folder=None, results_root="results", report_started: f
         write_summary(summary, partial)
         progress.stage("hashing the folder for manifest.json")
         write_manifest(partial, provenance, summary["timings_s"])
-    return target
+    return folder_writer.target
 
 
-@contextmanager
-def atomic_folder(target: Path):
-    """Yield a hidden temporary folder beside ``target``, renamed to it when the block completes.
+class atomic_folder:
+    """``with atomic_folder(target) as partial:`` writes into a hidden temporary folder beside
+    ``target``, renamed to it when the block completes.
 
     The folder appears whole or not at all: on any failure or interruption the temporary folder
-    is removed. An existing ``target`` is never overwritten (ResultsFolderExists).
+    is removed. An existing ``target`` is never overwritten (ResultsFolderExists); a ``numbered``
+    one (a default name) takes the next free number instead, so that two runs started in the same
+    second both keep their work. ``.target`` is the folder written.
     """
-    if target.exists():
-        raise ResultsFolderExists(f"{target} exists already; results folders are never overwritten")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned(target.parent)
-    partial = target.parent / f".{target.name}.partial-{os.getpid()}"
-    try:
-        partial.mkdir()
-        yield partial
-        if target.exists():
-            raise ResultsFolderExists(f"{target} appeared while writing; results folders are never overwritten")
-        partial.rename(target)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+
+    def __init__(self, target: Path, numbered: bool = False):
+        self.target, self.numbered = Path(target), numbered
+
+    def __enter__(self) -> Path:
+        if self.target.exists() and not self.numbered:
+            raise ResultsFolderExists(f"{self.target} exists already; results folders are never overwritten")
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned(self.target.parent)
+        # A name of this run alone (mkdir fails on a name taken), saying which process of which host
+        # writes it, so that only a folder proven to be a killed run's is ever removed by another run.
+        self.partial = self.target.parent / f".{self.target.name}.partial-{os.getpid()}-{_HOST}-{secrets.token_hex(4)}"
+        self.partial.mkdir()
+        return self.partial
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if kind is None:
+            try:
+                self._publish()
+                return False
+            except BaseException:
+                shutil.rmtree(self.partial, ignore_errors=True)
+                raise
+        shutil.rmtree(self.partial, ignore_errors=True)
+        return False
+
+    def _publish(self) -> None:
+        base, number = self.target, 2
+        while True:
+            if self.target.exists() and not self.numbered:
+                raise ResultsFolderExists(f"{self.target} appeared while writing; results folders are never overwritten")
+            if not self.target.exists():
+                try:
+                    self.partial.rename(self.target)  # fails if another run's complete folder took the name
+                    return
+                except OSError:
+                    if not self.numbered:
+                        raise
+            self.target = base.with_name(f"{base.name}-{number}")
+            number += 1
+
+
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]  # in partial folders' names
+_PARTIAL = re.compile(r"\.partial-(\d+)-([0-9a-f]{8})-[0-9a-f]{8}$")  # .<name>.partial-<pid>-<host>-<random>
 
 
 def write_summary(summary: dict, folder: Path) -> None:
@@ -106,11 +143,12 @@ def remove_abandoned(results_root: Path) -> None:
     """Remove the hidden partial folders of runs that were killed outright (SIGKILL, power loss).
 
     Interrupted runs (Ctrl-C, SIGTERM) remove their own; a killed one cannot, so the next run
-    does, once the process that wrote it is gone.
+    does: only a folder this tool marked as written by a process of this host that is gone (not
+    a folder of someone else's named alike, nor one another host is writing on a shared disk).
     """
     for partial in results_root.glob(".*.partial-*"):
-        pid = partial.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        mark = _PARTIAL.search(partial.name)
+        if mark and mark.group(2) == _HOST and not _alive(int(mark.group(1))):
             shutil.rmtree(partial, ignore_errors=True)
 
 

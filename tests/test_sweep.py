@@ -289,3 +289,18 @@ def test_multi_criteria_objectives_flow_through(tiny):
                             out=tiny.parent / "sweep", workers=1, progress=False)
     assert table["output_100m_yuan"].tolist() == pytest.approx([67.5, 82.5, 150])
     assert table["carbon_t"].tolist() == pytest.approx([2e6, 3e6, 7.5e6])
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "not-utf8"])
+def test_a_damaged_run_record_is_run_again_on_resume(tmp_path, capsys, damage):
+    base = write_tiny(tmp_path / "tiny")
+    out = tmp_path / "s"
+    spec = {"grid": {"carbon_budget.total_mt": [2, 4]}}
+    first = optimizer.sweep(spec, base=base, out=out, workers=1, progress=False)
+    record = out / "runs" / f"{first['run_id'][0]}.json"
+    text = record.read_bytes()
+    record.write_bytes({"empty": b"", "truncated": text[: len(text) // 2], "not-utf8": b"\xff" + text}[damage])
+    again = optimizer.sweep(spec, base=base, out=out, workers=1, progress=False)
+    assert "1 run record(s)" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(comparable(again), comparable(first))
+    assert json.loads(record.read_bytes())["status"] == "optimal"

@@ -36,10 +36,9 @@ def sweep_table(runs: list[Run], folder: SweepFolder) -> pd.DataFrame:
     """One row per run of `runs` that has a record in `folder`, in sweep order."""
     ids, varied, outcomes, kpis, details = [], [], [], [], []
     for run in runs:
-        path = folder.record_file(run.run_id)
-        if not path.exists():
+        record = folder.read(run.run_id)
+        if record is None:
             continue
-        record = json.loads(path.read_text(encoding="utf-8"))
         ids.append({"run": run.index, "run_id": run.run_id})
         varied.append({key: _cell(value) for key, value in record["varied"].items()})
         outcomes.append({"status": record["status"], "objective_value": record["objective"]})  # "objective" may vary
