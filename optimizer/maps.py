@@ -409,13 +409,13 @@ def _raster(grid: dict, colors: dict[str, tuple], zones: pd.Series) -> Figure:
     ax.add_patch(clip)
     shown.set_clip_path(clip)
     shown.set_gid("cells-raster")
-    _districts(ax, "cells", pd.Series("none", index=districts().index), edge="#777777", width=0.3)
+    _districts(ax, "cells", pd.Series("none", index=districts().index), edge="#555555", width=0.35)
     _zones(ax, zones)
     present = [c for c in colors if (grid["category"][used] == c).any()]
     handles = [Patch(facecolor=colors[c], label=c.replace("_", " ")) for c in present]
     handles += [Patch(facecolor=NO_LAND, label="receives nothing"),
                 Patch(facecolor="none", edgecolor="#333333", label="zone boundary")]
-    ax.legend(handles=handles, loc="lower left", fontsize=7.5)
+    ax.legend(handles=handles, loc="upper left", fontsize=7.5)
     ax.set_title(f"Each {step / 1000:g} km cell's dominant category ({len(column):,} cells)")
     _axes(ax)
     return figure
