@@ -105,7 +105,12 @@ def outline():
 
 def unit_districts(scenario) -> pd.Series | None:
     """Each unit's adcode, or None when some unit has none or one the boundaries do not know."""
-    codes = scenario.table("units")["adcode"]
+    return adcodes(scenario.table("units")["adcode"])
+
+
+def adcodes(column: pd.Series) -> pd.Series | None:
+    """A units table's adcode column (numbers or text) as whole numbers, if all are known districts."""
+    codes = pd.to_numeric(column.replace("", None), errors="coerce")
     if codes.isna().any() or not codes.isin(districts().index).all():
         return None
     return codes.astype(int)
@@ -324,6 +329,17 @@ def district_map(result) -> str | None:
     return _short_numbers(with_tooltips(svg, tooltips))
 
 
+def report_maps(result) -> dict | None:
+    """report.html's maps: the districts, and a gridded scenario's cells (None: the units do not map)."""
+    district_svg = district_map(result)
+    if district_svg is None:
+        return None
+    cell_svg = cell_map(result)
+    points = None if cell_svg is not None else unit_points(result)
+    return {"districts": district_svg, "cells": cell_svg, "points": 0 if points is None else len(points),
+            "source": json.loads(boundaries_path().read_text(encoding="utf-8"))["source"]}
+
+
 # --------------------------------------------------------------------------- points and cells
 
 
@@ -433,4 +449,85 @@ def cell_map(result) -> str | None:
     names = districts()
     tooltips = {f"district-cells-{adcode}": f"{row['name_en']} {row['name_zh']} (adcode {adcode})"
                 for adcode, row in names.iterrows()}
+    return _short_numbers(with_tooltips(svg, tooltips))
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def by_run(runs) -> dict[str, pd.DataFrame] | None:
+    """Per comparison run: each district's land per category (``cat:<c>``), output and carbon; None
+    unless every run's units map."""
+    frames = {}
+    for run in runs:
+        units = run.tables["units"]
+        codes = adcodes(units["adcode"]) if "adcode" in units else None
+        if codes is None:
+            return None
+        allocation = run.allocation.assign(adcode=codes.reindex(run.allocation["unit"]).to_numpy())
+        land = allocation.pivot_table(index="adcode", columns="category", values="land_km2", aggfunc="sum")
+        sums = allocation.groupby("adcode")[["output_100m_yuan", "carbon_t"]].sum()
+        frames[run.label] = land.add_prefix("cat:").join(sums).reindex(districts().index).fillna(0.0)
+    return frames
+
+
+def _changes(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each later run against the first: land moved to another category, output and carbon change."""
+    labels = list(frames)
+    base = frames[labels[0]]
+    out = {}
+    for run in labels[1:]:
+        columns = base.columns.union(frames[run].columns)
+        delta = frames[run].reindex(columns=columns, fill_value=0.0) - base.reindex(columns=columns, fill_value=0.0)
+        categories = [c for c in columns if c.startswith("cat:")]
+        out[run] = delta.assign(moved_km2=delta[categories].clip(lower=0).sum(axis=1),
+                                land_km2=delta[categories].sum(axis=1), carbon_mt=delta["carbon_t"] / 1e6)
+    return out
+
+
+@charts._chart
+def _change_panels(changes: dict[str, pd.DataFrame]) -> Figure:
+    figure = Figure(figsize=(9.2, 4.3 * len(changes) + 0.8), layout="constrained")
+    axes = np.atleast_2d(figure.subplots(len(changes), 2))
+    moved_max = max(max(float(c["moved_km2"].max()) for c in changes.values()), 1e-9)
+    carbon_max = max(max(float(c["carbon_mt"].abs().max()) for c in changes.values()), 1e-9)
+    moved_norm, carbon_norm = Normalize(0, moved_max), Normalize(-carbon_max, carbon_max)
+    moved_cmap, carbon_cmap = colormaps["Purples"], colormaps["RdBu_r"]
+    for index, (run, delta) in enumerate(changes.items()):
+        left, right = axes[index]
+        _districts(left, f"moved{index}", delta["moved_km2"].map(
+            lambda v: to_hex(moved_cmap(0.15 + 0.85 * moved_norm(v))) if v > 1e-6 else NO_LAND), edge="#999999",
+            width=0.3)
+        left.set_title(f"{run}: land given to another category (km²)", fontsize=9)
+        _districts(right, f"carbon{index}", delta["carbon_mt"].map(
+            lambda v: to_hex(carbon_cmap(carbon_norm(v))) if abs(v) > 1e-9 else NO_LAND), edge="#999999", width=0.3)
+        right.set_title(f"{run}: carbon change (Mt CO2/yr)", fontsize=9)
+    for ax in axes.ravel():
+        _axes(ax)
+    from matplotlib.cm import ScalarMappable
+
+    for column, norm, cmap, label in ((0, moved_norm, moved_cmap, "km² that changed category; grey: none"),
+                                      (1, carbon_norm, carbon_cmap, "Mt CO2/yr more (red) or less (blue); grey: none")):
+        bar = figure.colorbar(ScalarMappable(norm, cmap), ax=list(axes[:, column]), shrink=0.7, location="bottom")
+        bar.set_label(label, fontsize=8)
+        bar.ax.tick_params(labelsize=7)
+    return figure
+
+
+def change_map(frames: dict[str, pd.DataFrame]) -> str:
+    """What changed in each district, each run against the first, with tooltips of the changes."""
+    labels = list(frames)
+    changes = _changes(frames)
+    svg = _change_panels(changes)
+    tooltips = {}
+    for index, (run, delta) in enumerate(changes.items()):
+        for adcode, row in districts().iterrows():
+            d = delta.loc[adcode]
+            lines = [f"{row['name_en']} {row['name_zh']} (adcode {adcode}): {run} against {labels[0]}",
+                     f"land {d['land_km2']:+,.3f} km², of which {d['moved_km2']:,.3f} km² to other categories",
+                     f"output {d['output_100m_yuan']:+,.2f} (100m yuan/yr), carbon {d['carbon_mt']:+,.4f} Mt CO2/yr"]
+            lines += [f"· {c.removeprefix('cat:').replace('_', ' ')}: {d[c]:+,.3f} km²"
+                      for c in delta.columns if c.startswith("cat:") and abs(d[c]) > 1e-6]
+            for panel in (f"moved{index}", f"carbon{index}"):
+                tooltips[f"district-{panel}-{adcode}"] = "\n".join(lines)
     return _short_numbers(with_tooltips(svg, tooltips))

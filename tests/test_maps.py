@@ -124,3 +124,25 @@ def test_units_with_points_draw_as_markers(tmp_path):
     assert shapely.Point(x, y).within(maps.districts().at[500101, "geometry"])
     found = groups(maps.district_map(result))
     assert {"point-unit-u1", "point-unit-u2", "point-park-P"} <= set(found)
+
+
+
+def test_what_changed_per_district(default_result):
+    from optimizer.comparison import run_from_result
+
+    variant = optimizer.solve(default_result.scenario.with_changes(carbon_budget={"total_mt": 15}))
+    frames = maps.by_run([run_from_result(default_result, "base"), run_from_result(variant, "tight")])
+    # Per district figures sum to each run's totals.
+    assert frames["base"]["carbon_t"].sum() == pytest.approx(default_result.kpis["carbon_mt"] * 1e6, rel=1e-9)
+    assert frames["tight"]["output_100m_yuan"].sum() == pytest.approx(variant.kpis["output_100m_yuan"], rel=1e-9)
+    change = maps._changes(frames)["tight"]
+    land = frames["tight"].filter(like="cat:").sum().sum() - frames["base"].filter(like="cat:").sum().sum()
+    assert change["land_km2"].sum() == pytest.approx(land, abs=1e-9)
+    assert (change["moved_km2"] >= -1e-12).all() and change["moved_km2"].max() > 0.1  # the tighter budget moves land
+    found = groups(maps.change_map(frames))
+    busiest = change["moved_km2"].idxmax()
+    title = found[f"district-moved0-{busiest}"].find(f"{SVG}title").text
+    district = maps.districts().loc[busiest]
+    assert district["name_en"] in title and district["name_zh"] in title
+    assert f"of which {change.at[busiest, 'moved_km2']:,.3f} km² to other categories" in title
+    assert {f"district-carbon0-{c}" for c in maps.districts().index} <= set(found)
