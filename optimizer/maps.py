@@ -531,3 +531,56 @@ def change_map(frames: dict[str, pd.DataFrame]) -> str:
             for panel in (f"moved{index}", f"carbon{index}"):
                 tooltips[f"district-{panel}-{adcode}"] = "\n".join(lines)
     return _short_numbers(with_tooltips(svg, tooltips))
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def selection_shares(scenario, allocations: pd.DataFrame, run_ids) -> pd.DataFrame | None:
+    """Per district (rows) and category (columns): the share of the runs ``run_ids`` that give it
+    land of that category (``allocations``: run_id, unit, industry, land_km2); None unless the
+    scenario's units map."""
+    codes = unit_districts(scenario)
+    if codes is None:
+        return None
+    category = scenario.table("industries")["category"]
+    land = allocations.assign(adcode=codes.reindex(allocations["unit"]).to_numpy(),
+                              category=category.reindex(allocations["industry"]).to_numpy())
+    land = land.groupby(["run_id", "adcode", "category"])["land_km2"].sum()
+    chosen = (land > 1e-6).groupby(["adcode", "category"]).sum() / max(len(run_ids), 1)
+    table = chosen.unstack(fill_value=0.0).reindex(index=districts().index, columns=scenario.categories)
+    return table.fillna(0.0)
+
+
+@charts._chart
+def _share_panels(shares: pd.DataFrame, colors: dict[str, tuple], runs: int) -> Figure:
+    from matplotlib.colors import LinearSegmentedColormap
+
+    columns = 3
+    rows = -(-len(shares.columns) // columns)
+    figure = Figure(figsize=(9.2, 3.0 * rows + 0.4), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(rows, columns)).ravel()
+    for index, (ax, category) in enumerate(zip(axes, shares.columns)):
+        cmap = LinearSegmentedColormap.from_list(category, ["#ffffff", colors[category]])
+        fill = shares[category].map(lambda v: to_hex(cmap(0.15 + 0.85 * v)) if v > 0 else NO_LAND)
+        _districts(ax, f"share{index}", fill, edge="#999999", width=0.3)
+        ax.set_title(category.replace("_", " "), fontsize=9)
+    for ax in axes:
+        _axes(ax)
+    figure.suptitle(f"Share of the {runs} runs with a solution that give each district land of each category "
+                    "(pale: few, full colour: all; grey: none)", fontsize=9)
+    return figure
+
+
+def selection_map(scenario, allocations: pd.DataFrame, run_ids) -> str | None:
+    """A sweep's small maps: per category, how often each district receives it (None: no boundaries)."""
+    shares = selection_shares(scenario, allocations, run_ids)
+    if shares is None or not len(run_ids):
+        return None
+    svg = _share_panels(shares, charts.category_colors(scenario.categories), len(run_ids))
+    tooltips = {}
+    for adcode, row in districts().iterrows():
+        lines = [f"{row['name_en']} {row['name_zh']} (adcode {adcode}): land in how many of {len(run_ids)} runs"]
+        lines += [f"· {c.replace('_', ' ')}: {100 * shares.at[adcode, c]:.0f} %" for c in shares.columns]
+        tooltips.update({f"district-share{i}-{adcode}": "\n".join(lines) for i in range(len(shares.columns))})
+    return _short_numbers(with_tooltips(svg, tooltips))

@@ -146,3 +146,19 @@ def test_what_changed_per_district(default_result):
     assert district["name_en"] in title and district["name_zh"] in title
     assert f"of which {change.at[busiest, 'moved_km2']:,.3f} km² to other categories" in title
     assert {f"district-carbon0-{c}" for c in maps.districts().index} <= set(found)
+
+
+def test_how_often_each_district_receives_each_category(default_result):
+    tight = optimizer.solve(default_result.scenario.with_changes(carbon_budget={"total_mt": 12}))
+    allocations = pd.concat([r.allocation.assign(run_id=i) for i, r in enumerate([default_result, tight])])
+    shares = maps.selection_shares(default_result.scenario, allocations, [0, 1])
+    codes = maps.unit_districts(default_result.scenario)
+    for adcode, row in shares.iterrows():
+        for category, share in row.items():
+            runs = [r for r in (default_result, tight)
+                    if r.allocation[(r.allocation["category"] == category)
+                                    & r.allocation["unit"].map(codes).eq(adcode)]["land_km2"].sum() > 1e-6]
+            assert share == len(runs) / 2, (adcode, category)
+    assert set(shares.to_numpy().ravel()) == {0.0, 0.5, 1.0}
+    svg = maps.selection_map(default_result.scenario, allocations, [0, 1])
+    assert svg.count("<title>") == len(shares) * len(shares.columns)
