@@ -41,10 +41,10 @@ LONLAT = "+proj=longlat +ellps=WGS84 +no_defs"
 BOUNDARY_FILE = Path("boundaries") / "chongqing-districts.geojson"
 DRAW_TOLERANCE_M = 1000.0  # about a pixel of a panel: edges finer than this are not drawn
 NO_LAND = "#eeeeee"
-NUMBERS = {  # panel → (title, column, colour map, how a district's figure reads)
-    "land": ("Land received (km²)", "land_km2", "YlOrBr", "{:,.2f} km²"),
-    "output": ("Output (100m yuan/yr)", "output_100m_yuan", "Blues", "{:,.1f}"),
-    "carbon": ("Carbon (Mt CO2/yr)", "carbon_mt", "Reds", "{:,.3f} Mt"),
+NUMBERS = {  # panel → (title, column, colour map)
+    "land": ("Land received (km²)", "land_km2", "YlOrBr"),
+    "output": ("Output (100m yuan/yr)", "output_100m_yuan", "Blues"),
+    "carbon": ("Carbon (Mt CO2/yr)", "carbon_mt", "Reds"),
 }
 
 
@@ -263,8 +263,9 @@ def _district_panels(figures: pd.DataFrame, colors: dict[str, tuple], points: pd
     for adcode, geometry in districts()["geometry"].items():
         if geometry.area / 1e6 >= LABEL_MIN_KM2:
             where = geometry.representative_point()
-            label = big.text(where.x, where.y, f"{_short_name(figures.at[adcode, 'name_en'])}\n{figures.at[adcode, 'name_zh']}",
-                             ha="center", va="center", fontsize=6, color="#1a1a1a", linespacing=1.1)
+            name = f"{_short_name(figures.at[adcode, 'name_en'])}\n{figures.at[adcode, 'name_zh']}"
+            label = big.text(where.x, where.y, name, ha="center", va="center", fontsize=6, color="#1a1a1a",
+                             linespacing=1.1)
             label.set_gid(f"label-{adcode}")
     present = [c for c in colors if (figures["dominant"] == c).any()]
     handles = [Patch(facecolor=colors[c], label=c.replace("_", " ")) for c in present]
@@ -274,7 +275,7 @@ def _district_panels(figures: pd.DataFrame, colors: dict[str, tuple], points: pd
         _points(big, points, colors)
         handles.append(big.scatter([], [], s=30, c="white", edgecolors="#222222", label="point (size: land)"))
     big.legend(handles=handles, loc="upper left", fontsize=7.5)
-    for ax, (panel, (title, column, cmap, _)) in zip(small, NUMBERS.items()):
+    for ax, (panel, (title, column, cmap)) in zip(small, NUMBERS.items()):
         fill, norm = number_fill(figures[column], cmap)
         _districts(ax, panel, fill, width=0.25)
         _zones(ax, zones, width=0.6)
@@ -299,14 +300,20 @@ def _scalar(norm: Normalize, cmap: str):
     return ScalarMappable(norm, ListedColormap(colors(np.linspace(0.12, 1, 256))))
 
 
+MARKERS_APART = 500  # up to this many points, each is an SVG group of its own (id point-<kind>-<id>)
+
+
 def _points(ax, points: pd.DataFrame, colors: dict[str, tuple]) -> None:
     """Markers sized by land received (area ∝ km²), coloured by their dominant category."""
-    scale = 160 / max(float(points["land_km2"].max()), 1e-12)
-    for index, row in points.iterrows():
-        color = colors.get(row["category"], (0.5, 0.5, 0.5)) if row["category"] else NO_LAND
-        marker = ax.scatter([row["x"]], [row["y"]], s=[12 + scale * row["land_km2"]], c=[to_rgba(color)],
-                            marker="^" if row["kind"] == "park" else "o", edgecolors="#222222", linewidths=0.6,
-                            zorder=3)
+    size = 12 + 160 * points["land_km2"] / max(float(points["land_km2"].max()), 1e-12)
+    fill = [to_rgba(colors[c]) if c else to_rgba(NO_LAND) for c in points["category"]]
+    style = {"edgecolors": "#222222", "linewidths": 0.6, "zorder": 3}
+    if len(points) > MARKERS_APART:  # one collection: thousands of groups would swell the page
+        ax.scatter(points["x"], points["y"], s=size, c=fill, **style)
+        return
+    for (index, row), area, color in zip(points.iterrows(), size, fill):
+        marker = ax.scatter([row["x"]], [row["y"]], s=[area], c=[color], marker="^" if row["kind"] == "park" else "o",
+                            **style)
         marker.set_gid(f"point-{row['kind']}-{index}")
 
 
@@ -319,9 +326,8 @@ def district_map(result) -> str | None:
     figures = district_figures(result, codes)
     colors = charts.category_colors(s.categories)
     zone_names = {zone.id: zone.name or zone.id for zone in s.zones}
-    raster = cells(result)
-    points = None if raster is not None else unit_points(result)
-    svg = _district_panels(figures, colors, points)
+    gridded = lattice(_plane_points(s.table("units"))) is not None  # cells draw as a raster, not as markers
+    svg = _district_panels(figures, colors, None if gridded else unit_points(result))
     tooltips = {}
     for adcode, row in figures.iterrows():
         text = _tooltip(row, zone_names)
@@ -402,8 +408,7 @@ def cells(result) -> dict | None:
     per_unit = unit_figures(result).loc[xy.index]
     categories = [c for c in per_unit.columns if c.startswith("cat:")]
     return {"step": step, "column": column, "row": row, "x0": xy["x"].min(), "y0": xy["y"].min(),
-            "category": dominant(per_unit[categories]).to_numpy(), "land_km2": per_unit["land_km2"].to_numpy(),
-            "available_km2": per_unit["land_available_km2"].to_numpy()}
+            "category": dominant(per_unit[categories]).to_numpy(), "land_km2": per_unit["land_km2"].to_numpy()}
 
 
 @charts._chart
