@@ -127,10 +127,16 @@ def test_units_with_points_draw_as_markers(tmp_path):
 
 
 
-def test_what_changed_per_district(default_result):
+@pytest.fixture(scope="module")
+def tight(default_result):
+    """The default under a 15 Mt budget: land moves between categories."""
+    return optimizer.solve(default_result.scenario.with_changes(carbon_budget={"total_mt": 15}))
+
+
+def test_what_changed_per_district(default_result, tight):
     from optimizer.comparison import run_from_result
 
-    variant = optimizer.solve(default_result.scenario.with_changes(carbon_budget={"total_mt": 15}))
+    variant = tight
     frames = maps.by_run([run_from_result(default_result, "base"), run_from_result(variant, "tight")])
     # Per district figures sum to each run's totals.
     assert frames["base"]["carbon_t"].sum() == pytest.approx(default_result.kpis["carbon_mt"] * 1e6, rel=1e-9)
@@ -148,8 +154,7 @@ def test_what_changed_per_district(default_result):
     assert {f"district-carbon0-{c}" for c in maps.districts().index} <= set(found)
 
 
-def test_how_often_each_district_receives_each_category(default_result):
-    tight = optimizer.solve(default_result.scenario.with_changes(carbon_budget={"total_mt": 12}))
+def test_how_often_each_district_receives_each_category(default_result, tight):
     allocations = pd.concat([r.allocation.assign(run_id=i) for i, r in enumerate([default_result, tight])])
     shares = maps.selection_shares(default_result.scenario, allocations, [0, 1])
     codes = maps.unit_districts(default_result.scenario)
