@@ -1606,6 +1606,7 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | 
             valid="add `file:` or `rows:`, or extend a scenario that defines the table",
         )
     if spec.get("update"):
+        _refuse_duplicate_ids(rows, table, source)
         file, _ = source.locate((*table.split("."), "update"))
         rows = _updated_rows(rows, spec["update"], table, file=str(file))
         index = {row.get("id"): position for position, row in enumerate(rows)}
@@ -1615,6 +1616,26 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | 
                     (*table.split("."), "update", str(row_id), column)
                 )
     return rows
+
+
+def _refuse_duplicate_ids(rows: list[dict], table: str, source: _Source) -> None:
+    """Updating by id would merge a duplicated id's rows into one, so refuse it before (as without updates)."""
+    positions: dict[Any, list[int]] = {}
+    for position, row in enumerate(rows):
+        if "id" in row:
+            positions.setdefault(row["id"], []).append(position)
+    for row_id, at in positions.items():
+        if len(at) > 1:
+            file, first_line = source.tables[table]
+            if file is None:  # inline rows
+                file, _ = source.locate(tuple(table.split(".")))
+                numbers, what = [p + 1 for p in at], "items"
+            else:
+                numbers, what = [first_line + p for p in at], "lines"
+            listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+            raise ScenarioError(
+                f"duplicate id '{row_id}' on {what} {listed}", file=file, field=f"{table}.id", valid="each id once per table"
+            )
 
 
 def _read_csv(path: Path, table: str, declared_in: Path) -> pd.DataFrame:

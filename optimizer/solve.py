@@ -332,10 +332,9 @@ def _explained(status: str, text: str, settings: SolverSettings) -> str:
 
 
 def relative_gap(objective: float, bound: float) -> float:
-    """|bound − objective| / |objective| (0 when both are 0)."""
-    if objective == bound:
-        return 0.0
-    return abs(bound - objective) / abs(objective) if objective else float("inf")
+    """|bound − objective| / max(|objective|, 1): relative for an objective of 1 or more, absolute
+    below (a weighted score is near 0 at its optimum, where dividing by it meant nothing)."""
+    return abs(bound - objective) / max(abs(objective), 1.0)
 
 
 def within_gap(gap: float | None, requested: float | None) -> bool:

@@ -56,6 +56,9 @@ CASES = [
     ("unknown-unit-zone", {"units": UNITS.replace("u2,Unit two,b,5,1", "u2,Unit two,q,5,1")},
      ["units.csv", "line 3", "units.zone", "'q'", "Valid: a, b"]),
     ("duplicate-id", {"units": UNITS + "u1,Again,a,1,1\n"}, ["units.csv", "line 4", "duplicate id 'u1'"]),
+    # an update of the table found its rows by id and merged the two u1 rows into one
+    ("duplicate-id-updated", {"units": UNITS + "u1,Again,a,1,1\n", "changes": {"units": {"file": "units.csv", "update": {"u2": {"land_km2": 6}}}}},
+     ["units.csv", "duplicate id 'u1' on lines 2 and 4"]),
     ("empty-table", {"industries": INDUSTRIES.splitlines()[0] + "\n"}, ["industries.csv", "no rows"]),
     ("empty-file", {"zones": ""}, ["zones.csv", "not a valid CSV"]),
     ("bad-encoding", {"zones_bytes": "id,name,name_zh\na,Zone A,甲区\nb,Zone B,乙区\n".encode("gb18030")}, ["zones.csv", "UTF-8"]),
