@@ -192,6 +192,7 @@ class Comparison:
     zones: pd.DataFrame
     threshold: float = 0.01
     names: dict = field(default_factory=dict, repr=False)  # unit/zone/industry id -> (English, Chinese)
+    districts: dict | None = field(default=None, repr=False)  # run -> figures per district (optimizer.maps.by_run)
 
     @property
     def labels(self) -> list[str]:
@@ -312,7 +313,14 @@ def compare(runs, threshold: float = 0.01) -> Comparison:
                          for run in loaded], ignore_index=True),
         threshold=threshold,
         names=_names(loaded),
+        districts=_districts(loaded),
     )
+
+
+def _districts(runs: list[Run]) -> dict | None:
+    from . import maps  # geometry libraries load only when a comparison is made
+
+    return maps.by_run(runs)
 
 
 def _names(runs: list[Run]) -> dict[str, tuple[pd.Series, pd.Series]]:
@@ -466,7 +474,7 @@ def _constraint_changes(base: Run, run: Run):
 
 
 def _html_context(c: Comparison) -> dict:
-    from . import charts
+    from . import charts, maps
     from .html_report import table
 
     colors = charts.palette(len(c.labels))
@@ -481,4 +489,5 @@ def _html_context(c: Comparison) -> dict:
         "kpi_table": table(c.kpi_table()),
         "kpi_chart": charts.runs_side_by_side(panels, colors),
         "zone_chart": charts.grouped_by_zone(land, "Land by zone (km²)", colors),
+        "change_map": maps.change_map(c.districts) if c.districts else None,
     }

@@ -19,7 +19,7 @@ from functools import cache
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from . import charts
+from . import charts, maps
 from .report import PRICE_ZERO, REPORT_ROWS, _fmt, price_in_words
 
 HEADERS = {
@@ -150,6 +150,7 @@ def report_context(result) -> dict:
         limits_chart=_limits_chart(k),
         concentric_chart=_concentric_chart(result, names),
         category_chart=_category_chart(result, names),
+        maps=maps.report_maps(result),  # None: the units do not map to the boundaries
         binding=_binding(result.constraints, result.model.criterion.sense, per_family=REPORT_ROWS),
         land_binding=_land_binding(result.constraints),
         by_zone=table(result.by_zone.drop(columns=["name", "name_zh", "carbon_budget_t"]), {"zone": names["zone"]}),

@@ -51,7 +51,8 @@ from .rules import land
 from .scenario import Scenario
 from .solve import Solution
 
-MAY_DIFFER = ("name", "name_zh", "land_km2")  # unit columns that may differ within a class: labels, and the land it sums
+# Unit columns that may differ within a class: labels (names, where it is), and the land it sums.
+MAY_DIFFER = ("name", "name_zh", "adcode", "lon", "lat", "land_km2")
 
 
 @dataclass

@@ -64,7 +64,7 @@ def test_every_section_is_there_with_the_results_numbers(which, default_result, 
     # English names with the Chinese beside them.
     assert "Yuzhong 渝中区" in page.text and "Finance 金融" in page.text
     # Charts: inline SVG drawn by matplotlib, the five zones in the Concentric Circle diagram.
-    assert page.figures == {"chart-limits": 1, "chart-concentric": 1, "chart-categories": 1}
+    assert page.figures == {"chart-limits": 1, "chart-concentric": 1, "chart-map": 1, "chart-categories": 1}
     assert {f"zone-{z}" for z in ("core", "extension", "new_area", "northeast", "southeast")} <= page.svg_ids
     for zone in result.by_zone.itertuples():
         assert f"land {zone.land_km2:,.2f} of {zone.land_available_km2:,.2f} km²" in html  # in the diagram's labels

@@ -86,7 +86,7 @@ def sweep(
         if client is not None:
             client.close()
     table = sweep_table(runs, folder)
-    write_outputs(folder.path, table)
+    write_outputs(folder.path, table, loaded.base)
     table.attrs["folder"] = str(folder.path)
     table.attrs["statuses"] = status_counts(table)
     return table
