@@ -293,7 +293,7 @@ def connect(address: str):
         from distributed import Client
     except ImportError:
         raise EngineNotInstalled(
-            "--scheduler runs on Dask distributed, which is not installed here: "
+            "a sweep on a Dask scheduler needs Dask distributed, which is not installed here: "
             'python -m pip install "cq-site-optimizer[distributed]" (in a clone: python -m pip install ".[distributed]")'
         ) from None
 
