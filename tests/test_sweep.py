@@ -47,6 +47,16 @@ def tiny_optimum(budget_mt: float, land: float, c_hi: float, c_lo: float) -> flo
     return 4 * budget_mt / c_lo
 
 
+def test_a_scheduler_without_dask_installed_says_what_to_install(tmp_path, monkeypatch, capsys):
+    # Dask distributed is an extra: a None entry in sys.modules makes its import fail, as when missing.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    out = tmp_path / "out"
+    assert main(["sweep", "--grid", "land_factor=1", "--scheduler", "tcp://127.0.0.1:8786", "--out", str(out)]) == 4
+    err = capsys.readouterr().err
+    assert 'not installed here: python -m pip install "cq-site-optimizer[distributed]"' in err
+    assert "Traceback" not in err and not out.exists()
+
+
 def comparable(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=["seconds"]).reset_index(drop=True)
 

@@ -306,9 +306,19 @@ def _on_processes(workers: int, sweep: Sweep, tasks: Iterable[Task], finish) -> 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+class EngineNotInstalled(ImportError):
+    """A Dask scheduler was asked for but Dask distributed, an optional extra, is not installed."""
+
+
 def connect(address: str):
     """A Dask distributed client of the scheduler at `address` (bad input if it cannot be reached)."""
-    from distributed import Client
+    try:
+        from distributed import Client
+    except ImportError:
+        raise EngineNotInstalled(
+            "a sweep on a Dask scheduler needs Dask distributed, which is not installed here: "
+            'python -m pip install "cq-site-optimizer[distributed]" (in a clone: python -m pip install ".[distributed]")'
+        ) from None
 
     try:
         return Client(address, timeout=10)
