@@ -157,3 +157,10 @@ def test_every_compiled_row_holds_and_zoning_admits_every_pair(run):
         here = p[p["zone"] == zone]
         outside = here[~here["category"].isin(rule.admits)]
         assert all(k in lead for k, lead in zip(outside["industry"], outside["leading"])), zone  # only a park's own
+
+
+def test_the_tie_break_changes_the_optimum_by_less_than_its_stated_tolerance(run):
+    plain = optimizer.solve(run.scenario.with_changes(site_preference=None))
+    assert plain.status == "optimal" and plain.objective == pytest.approx(plain.kpis["output_100m_yuan"], rel=1e-12)
+    tolerance = run.scenario.site_preference.per_km2 * run.kpis["land_km2"]
+    assert plain.kpis["output_100m_yuan"] - tolerance <= run.kpis["output_100m_yuan"] <= plain.kpis["output_100m_yuan"] + 1e-6
