@@ -29,7 +29,6 @@ Scenario section ``intake`` (off when absent)::
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from . import sites
@@ -55,7 +54,7 @@ def add_constraints(builder) -> None:
     park = site["park"].astype(bool)
 
     def row(name, mask, coefficients, sense, rhs, meaning):
-        terms = coefficients[mask] if mask is not None else coefficients
+        terms = coefficients[mask]
         if (terms != 0).any():
             builder.add_terms(name, FAMILY, terms, sense, rhs, "km2", meaning)
 
