@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from optimizer import maps  # noqa: E402 (the repository's own package)
 
-DEFAULT = ROOT / "inputs" / "chongqing.yaml"
+DEFAULT = ROOT / "inputs" / "chongqing-districts.yaml"  # the 38 districts: their zones, land and statistics
 ECOLOGICAL = ("green", "agriculture")
 CELL_FACTORS = np.array([0.9, 0.95, 1.0, 1.05, 1.1])
 SEED = 17

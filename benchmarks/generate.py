@@ -33,7 +33,7 @@ import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ROOT / "inputs" / "chongqing.yaml"
+DEFAULT = ROOT / "inputs" / "chongqing-districts.yaml"  # the 38 districts, zone by zone
 SIZES = (38, 1_000, 10_000, 50_000)
 
 

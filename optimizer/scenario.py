@@ -72,7 +72,12 @@ Flag = Annotated[bool, Field(strict=True)]  # true or false, not 1, 0 or text
 
 TABLES = ("zones", "units", "industries")
 INTENSITY_PREFIX = "land_intensity_"  # units: land_intensity_<category> columns
-SECTION_TABLES = ("projects.table", "projects.sites")  # optional tables inside a settings section
+# Site attributes a units table may carry (inputs/chongqing/sites.csv; optimizer.rules.sites reads them).
+SITE_COLUMNS = ("district", "zone_2013", "zone_2020", "unit_type", "level", "planned_km2", "built_km2",
+                "land_basis", "land_year", "leading_industries", "existing_output_100m_yuan", "output_kind",
+                "output_metric", "output_year", "port", "port_class", "rail_hub", "road_hub", "airport",
+                "riverside_transfer_2011", "chengyu_coop_park_2021")
+SECTION_TABLES = ("projects.table", "projects.sites", "sites.districts", "sites.chain_partners")  # tables inside a section
 DEFAULT_SCENARIO = "chongqing.yaml"
 
 
@@ -118,6 +123,7 @@ class Row(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="allow")
     takes_indicators: ClassVar[bool] = False
+    TEXT_COLUMNS: ClassVar[frozenset[str]] = frozenset()  # optional free-text columns a family reads
     NUMBER_PREFIXES: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="before")
@@ -138,7 +144,7 @@ class Row(BaseModel):
                     raise Invalid(f"'{key}' needs a number or text, not {str(value).lower()}",
                                   "a number (YAML reads yes/no/on/off as true/false)")
                 continue
-            if not isinstance(key, str) or key.startswith(("source", "note")):
+            if not isinstance(key, str) or key.startswith(("source", "note")) or key in cls.TEXT_COLUMNS:
                 continue
             if key in indicators:
                 data[key] = _indicator_value(key, value)
@@ -164,6 +170,8 @@ class Row(BaseModel):
 
 
 class Zone(Row):
+    TEXT_COLUMNS: ClassVar[frozenset[str]] = frozenset({"districts"})  # zones_2020.csv: how many districts
+
     id: Id
     name: Label = ""
     name_zh: Label = ""
@@ -176,6 +184,7 @@ class Unit(Row):
     """A planning unit; ``land_intensity_<category>`` columns override ``land_intensity`` per category."""
 
     NUMBER_PREFIXES: ClassVar[tuple[str, ...]] = (INTENSITY_PREFIX,)
+    TEXT_COLUMNS: ClassVar[frozenset[str]] = frozenset(SITE_COLUMNS)  # read by the sites families
 
     id: Id
     name: Label = ""
@@ -259,12 +268,46 @@ class ProjectSite(Row):
     pollutant_t: NonNegative | None = None
 
 
+class District(Row):
+    """A district's statistics (``sites.districts``), joined to its units by ``adcode`` in the reports."""
+
+    id: Id
+    adcode: str
+    name: str = ""
+    name_zh: str = ""
+    zone_2013: Id | None = None
+    zone_2020: Id | None = None
+    riverside_transfer_2011: str = ""
+    area_km2: NonNegative | None = None
+    area_km2_geojson: NonNegative | None = None
+    population_2020_census: NonNegative | None = None
+    gdp_100m_yuan: NonNegative | None = None
+    gdp_year: str = ""
+    secondary_va_100m_yuan: NonNegative | None = None
+    secondary_va_year: str = ""
+    industrial_output_100m_yuan: NonNegative | None = None
+    industrial_output_metric: str = ""
+    industrial_output_year: str = ""
+    co2_2017_mt: NonNegative | None = None
+    co2_2012_mt: NonNegative | None = None
+
+
+class ChainPartner(Row):
+    """Two industries that supply each other (``sites.chain_partners``), read both ways."""
+
+    industry: Id
+    partner: Id
+    sites_listing_both: Annotated[int, Field(ge=0)] | None = None
+
+
 ROW_MODELS: dict[str, type[Row]] = {
     "zones": Zone,
     "units": Unit,
     "industries": Industry,
     "projects.table": Project,
     "projects.sites": ProjectSite,
+    "sites.districts": District,
+    "sites.chain_partners": ChainPartner,
 }
 
 
@@ -626,6 +669,68 @@ def _option_value(value):
 OptionValue = Annotated[Any, BeforeValidator(_option_value)]
 
 
+# --------------------------------------------------------------------------- real sites
+# The sites model of docs/sites-model.md; each family's module in optimizer/rules/ has its mathematics.
+# (The schemas sit here with the other sections: optimizer.rules imports the model, which imports this.)
+
+
+class SitesSettings(Settings):
+    """A table of real sites: its framework's zone column, zone land intensities, district statistics
+    and chain partners (``rules.sites``)."""
+
+    zone_column: Id | None = None  # the units' zone column, e.g. zone_2013 or zone_2020 (read at loading)
+    land_intensity: dict[Id, Positive] = {}  # zone -> every unit's land intensity there (read at loading)
+    non_park_types: tuple[Id, ...] = ("cbd", "district_remainder")  # unit types that are not parks
+    districts: tuple[District, ...] = ()
+    chain_partners: tuple[ChainPartner, ...] = ()
+
+
+class SiteAdmission(Settings):
+    """Which industries a site may take, by its type, leading industries and transport (``rules.site_admission``)."""
+
+    leading_override_zone: bool = False  # A1: a park takes its leading industries whatever its zone admits
+    only_in_unit_types: dict[Id, tuple[Id, ...]] = {}  # A2: industry -> the only unit types that take it
+    only_in_parks: tuple[Id, ...] = ()  # A2: industries only in parks
+    unit_type_admits: dict[Id, tuple[Id, ...]] = {}  # A2: unit type -> the industries or categories it takes
+    dock: bool = False  # A3: a park takes its leading industries, their partners and logistics at a node
+    needs_node: tuple[Id, ...] = ()  # A4: only in units with a port, rail, road or air node
+    needs_port: tuple[Id, ...] = ()  # A4: only in units with a port, unless a leading industry there
+
+
+class Agglomeration(Settings):
+    """Output multiplier of a park's leading industries and their chain partners (``rules.agglomeration``)."""
+
+    leading: NonNegative = 0.05  # a
+    per_doubling: NonNegative = 0.02  # g, per doubling of existing output
+    partner: NonNegative = 0.02  # b
+    reference_output_100m_yuan: Positive = 100.0  # Q0
+    max_multiplier: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.2  # μ_max
+    output_kinds: tuple[str, ...] = ("gross_output", "gross_output_district")  # comparable existing output
+
+
+class IndustryCap(Settings):
+    industries: Ids
+    max_km2: NonNegative
+
+
+class Intake(Settings):
+    """Market bounds on the land the parks take (``rules.intake``)."""
+
+    city_max_km2: NonNegative | None = None
+    riverside_max_km2: NonNegative | None = None
+    zone_share_min: dict[Id, Share] = {}  # zone -> its parks' least share of all park land
+    caps: dict[Id, IndustryCap] = {}  # park land of a group of industries
+    other_industries_max_km2: NonNegative | None = None  # park land of each industry in no cap
+    hub_ports_min_km2: dict[Id, NonNegative] = {}  # industry -> least land in units with port_class hub
+    hub_share_min: dict[Id, Share] = {}  # industry -> least share of a logistics hub's allocated land
+
+
+class SitePreference(Settings):
+    """The tie-break: a tiny bonus per km² by a documented ranking of the pairs (``rules.site_preference``)."""
+
+    per_km2: Annotated[float, Field(gt=0, le=0.01, allow_inf_nan=False)] = 1e-3  # objective units per km², at most
+
+
 class SolverSettings(Settings):
     name: Label = "highs"
     time_limit_s: Positive | None = None
@@ -696,6 +801,11 @@ class Scenario(Settings):
     resources: dict[Id, Resource] = {}
     report: ReportSettings = ReportSettings()
     projects: ProjectSettings | None = None
+    sites: SitesSettings | None = None
+    site_admission: SiteAdmission | None = None
+    agglomeration: Agglomeration | None = None
+    intake: Intake | None = None
+    site_preference: SitePreference | None = None
     limits: dict[Id, LimitRule] = {}  # by constraint family
 
     _files: dict[str, str] = PrivateAttr(default_factory=dict)  # data file -> SHA-256
@@ -963,6 +1073,7 @@ def _check_references(s: Scenario) -> None:
             raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=_listing(zones))
     _check_criteria(s)
     _check_policy_instruments(s)
+    _check_sites(s)
     if s.projects is not None:
         _check_projects(s, s.projects)
     _check_limits(s)
@@ -1152,6 +1263,53 @@ def _check_policy_instruments(s: Scenario) -> None:
                 raise ScenarioError(f"the {table} column '{column}' is not numeric", field=field)
 
 
+def _check_sites(s: Scenario) -> None:
+    """The sites sections name known zones, industries and categories."""
+    zones = {zone.id for zone in s.zones}
+    industries = {industry.id for industry in s.industries}
+    if s.sites is not None:
+        _known(s.sites.land_intensity, zones, "sites.land_intensity", "zone")
+        for index, unit in enumerate(s.units):
+            extra = unit.model_extra or {}
+            output = str(extra.get("existing_output_100m_yuan") or "").strip()
+            if output and not (_is_number(_number_or_none(output)) and float(output) >= 0):
+                raise ScenarioError(f"'{output}' is not a number ≥ 0", field="units.existing_output_100m_yuan", row=index,
+                                    valid="a number ≥ 0 (100m yuan), or blank")
+            for industry in _split_ids(str(extra.get("leading_industries") or "")):
+                if industry not in industries:
+                    raise ScenarioError(f"unknown industry '{industry}'", field="units.leading_industries", row=index,
+                                        valid=_listing(industries) + " (separated by ;)")
+        for index, pair in enumerate(s.sites.chain_partners):
+            for column in ("industry", "partner"):
+                if getattr(pair, column) not in industries:
+                    raise ScenarioError(f"unknown industry '{getattr(pair, column)}'", field=f"sites.chain_partners.{column}",
+                                        row=index, valid=_listing(industries))
+    admission = s.site_admission
+    if admission is not None:
+        for field in ("only_in_unit_types", "only_in_parks", "needs_node", "needs_port"):
+            _known(getattr(admission, field), industries, f"site_admission.{field}", "industry")
+        for kind, admitted in admission.unit_type_admits.items():
+            _known(admitted, industries | set(s.categories), f"site_admission.unit_type_admits.{kind}", "industry or category")
+    if s.intake is not None:
+        _known(s.intake.zone_share_min, zones, "intake.zone_share_min", "zone")
+        for cap_id, cap in s.intake.caps.items():
+            _known(cap.industries, industries, f"intake.caps.{cap_id}.industries", "industry")
+        _known(s.intake.hub_ports_min_km2, industries, "intake.hub_ports_min_km2", "industry")
+        _known(s.intake.hub_share_min, industries, "intake.hub_share_min", "industry")
+    if any(getattr(s, name) is not None for name in ("site_admission", "agglomeration", "intake", "site_preference")):
+        if s.sites is None:
+            raise ScenarioError("the sites families read a table of real sites, but the scenario has no sites section",
+                                field="sites", valid="e.g. `sites: {zone_column: zone_2013}` with a units table of sites")
+
+
+def _number_or_none(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 _ABSENT = object()
 
 
@@ -1215,7 +1373,9 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     with _collection_paused():
         data = _read_layers(_resolved(path, None, None), source, chain=())
         for table in TABLES:
-            data[table] = _load_table(table, data.get(table), source)
+            derived = ("zone",) if table == "units" and _zone_column(data) else ()
+            data[table] = _load_table(table, data.get(table), source, derived)
+        data["units"] = _site_zones(data["units"], data.get("sites"))
         for table, section, field in section_tables(data):
             section[field] = _load_table(table, section[field], source)
         scenario = validate_scenario(data, source)
@@ -1360,7 +1520,7 @@ def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> tuple[l
             values = np.full(len(text), field.get_default(call_default_factory=True), dtype=object)
             values[~blank] = valid
             columns[name] = values.tolist()
-        elif name.startswith(("source", "note")):
+        elif name.startswith(("source", "note")) or name in model.TEXT_COLUMNS:
             columns[name] = text.tolist()
         elif name.startswith(model.NUMBER_PREFIXES):
             values = np.full(len(text), np.nan)
@@ -1764,7 +1924,35 @@ def _deep_merge(base: dict, change: dict, none_clears: bool = False) -> dict:
     return out
 
 
-def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | pd.DataFrame:
+def _zone_column(data: dict) -> str | None:
+    sites = data.get("sites")
+    return sites.get("zone_column") if isinstance(sites, Mapping) and isinstance(sites.get("zone_column"), str) else None
+
+
+def _site_zones(rows: list[dict] | pd.DataFrame, sites: Any) -> list[dict] | pd.DataFrame:
+    """A sites table's units take their zone from the framework's column (``sites.zone_column``,
+    e.g. ``zone_2013``) and their land intensity from their zone (``sites.land_intensity``)."""
+    column = _zone_column({"sites": sites})
+    if column is None:
+        return rows
+    intensity = sites.get("land_intensity") if isinstance(sites.get("land_intensity"), Mapping) else {}
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    if column not in frame.columns:
+        raise ScenarioError(
+            f"the units table has no column '{column}'", field="sites.zone_column",
+            valid=_listing(c for c in frame.columns if str(c).startswith("zone")) or "a zone column of the units table",
+        )
+    frame = frame.assign(zone=frame[column])
+    given = frame["zone"].map(lambda zone: intensity.get(zone))
+    if given.notna().any():
+        frame["land_intensity"] = given.map(lambda m: None if m is None else str(m)).where(
+            given.notna(), frame.get("land_intensity", pd.Series("", index=frame.index)))
+    if isinstance(rows, pd.DataFrame):
+        return frame.fillna("")
+    return [{k: v for k, v in row.items() if v is not None and v == v} for row in frame.to_dict("records")]
+
+
+def _load_table(table: str, spec: dict | None, source: _Source, derived: tuple[str, ...] = ()) -> list[dict] | pd.DataFrame:
     """A table's rows; a main table read whole from CSV stays a DataFrame (validated by column)."""
     if spec is None:
         file, _ = source.locate(())
@@ -1774,7 +1962,7 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | 
     if "file" in spec:
         path = Path(spec["file"])
         _check_readable(path, table, Path(spec["declared_in"]), source)
-        rows = _read_csv(path, table, Path(spec["declared_in"]))
+        rows = _read_csv(path, table, Path(spec["declared_in"]), derived)
         if table not in TABLES or spec.get("update"):
             rows = rows.to_dict("records")
         source.tables[table] = (path, 2)  # row 0 is on line 2, under the header
@@ -1840,7 +2028,7 @@ def _check_readable(path: Path, table: str, declared_in: Path, source: _Source) 
     )
 
 
-def _read_csv(path: Path, table: str, declared_in: Path) -> pd.DataFrame:
+def _read_csv(path: Path, table: str, declared_in: Path, derived: tuple[str, ...] = ()) -> pd.DataFrame:
     if not path.is_file():
         raise ScenarioError(
             f"the table file {path} does not exist", file=declared_in, field=table, valid="a path to an existing CSV file"
@@ -1863,7 +2051,7 @@ def _read_csv(path: Path, table: str, declared_in: Path) -> pd.DataFrame:
             valid=", ".join(ROW_MODELS[table].model_fields) + ", or any source*/note* column, each once",
             field=", ".join(duplicated) or None,
         )
-    required = [name for name, field in ROW_MODELS[table].model_fields.items() if field.is_required()]
+    required = [name for name, field in ROW_MODELS[table].model_fields.items() if field.is_required() and name not in derived]
     missing = [column for column in required if column not in frame.columns]
     if missing:
         raise ScenarioError(

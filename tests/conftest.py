@@ -61,11 +61,22 @@ def tiny(tmp_path) -> Path:
     return write_tiny(tmp_path / "tiny")
 
 
+DISTRICTS = Path(__file__).resolve().parents[1] / "inputs" / "chongqing-districts.yaml"  # the default before the sites
+
+
 @pytest.fixture(scope="session")
 def default_result():
     import optimizer
 
     return optimizer.solve()
+
+
+@pytest.fixture(scope="session")
+def districts_result():
+    """The whole-district scenario: the tests that pin its figures (the default's until the real sites)."""
+    import optimizer
+
+    return optimizer.solve(DISTRICTS)
 
 
 def industries(**bounds) -> str:

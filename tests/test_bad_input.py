@@ -75,7 +75,7 @@ CASES = [
      ["units.csv", "line 3", "units.land_km2", "required"]),
     ("bad-id", {"units": UNITS.replace("u2,Unit two", "u 2,Unit two")}, ["units.csv", "line 3", "units.id"]),
     ("limits-unknown-family", {"changes": {"limits": {"carbn": {"firm": True}}}},
-     ["tiny.yaml", "line", "limits.carbn", "Valid: balance, capacity_replacement, carbon, energy,"]),
+     ["tiny.yaml", "line", "limits.carbn", "Valid: agglomeration, balance, capacity_replacement, carbon, energy,"]),
     ("limits-firm-and-soft", {"changes": {"limits": {"carbon": {"firm": True, "soft": True, "penalty_per_unit": 1}}}},
      ["tiny.yaml", "limits.carbon", "either firm or soft"]),
     ("limits-soft-without-penalty", {"changes": {"limits": {"land": {"soft": True}}}},

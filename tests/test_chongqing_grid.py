@@ -10,6 +10,7 @@ import pytest
 import shapely
 
 import optimizer
+from conftest import DISTRICTS
 from optimizer import maps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -26,7 +27,7 @@ def test_every_cell_is_tagged_with_the_district_it_lies_in(grid):
     _, cells = grid
     # ~82,400 km² / 400 km² a cell; each centre inside the district it names, in that district's zone.
     assert 180 < len(cells) < 230
-    default = optimizer.load_scenario().table("units").set_index("adcode")
+    default = optimizer.load_scenario(DISTRICTS).table("units").set_index("adcode")
     districts = maps.districts()["geometry"]
     x, y = maps.to_plane(cells["lon"], cells["lat"])
     for (code, zone), xi, yi in zip(cells[["adcode", "zone"]].itertuples(index=False), x, y):

@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 
 import optimizer
-from conftest import write_tiny
+from conftest import DISTRICTS, write_tiny
 from html_pages import external_urls, read_page
 from optimizer.cli import main
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """The default and a variant (tighter budget, smaller chemicals market), as results folders."""
+    """The district scenario and a variant (tighter budget, smaller chemicals market), as results folders."""
     root = tmp_path_factory.mktemp("runs")
-    base = optimizer.solve()
+    base = optimizer.solve(DISTRICTS)
     variant = optimizer.solve(base.scenario.with_changes(carbon_budget={"total_mt": 15},
                                                          industries={"chemicals": {"max_km2": 2}}))
     return base, variant, base.save(root / "base"), variant.save(root / "variant")
@@ -90,7 +90,7 @@ def test_the_python_api_gives_the_same_as_the_folders(runs):
 def test_identical_runs_differ_in_nothing(runs):
     base, _, base_folder, _ = runs
     c = optimizer.compare([base_folder, base])
-    assert c.labels == ["base", "chongqing-default"]
+    assert c.labels == ["base", "chongqing-districts"]
     for name in ("scenario_changes", "data_changes", "allocation_changes", "constraint_changes"):
         assert getattr(c, name).empty, name
     assert (c.kpis["delta"] == 0).all()
@@ -129,7 +129,7 @@ def test_compare_needs_results_folders(tmp_path, capsys):
 def test_comparison_shows_itself(runs):
     base, variant, _, _ = runs
     c = optimizer.compare([base, variant])
-    assert repr(c).startswith("Comparison(baseline: chongqing-default; chongqing-default #2: 1 setting(s) and 1 data")
+    assert repr(c).startswith("Comparison(baseline: chongqing-districts; chongqing-districts #2: 1 setting(s) and 1 data")
     html = c._repr_html_()
     assert "Comparison of 2 runs" in html and "<table" in html and "carbon" in html
 

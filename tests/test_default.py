@@ -1,16 +1,18 @@
-"""The embedded Chongqing default solves, and every rule holds in its solution."""
+"""The whole-district scenario (inputs/chongqing-districts.yaml, the default until the real sites) solves, and
+every rule holds in its solution. The sites default has its own: tests/test_sites_default.py."""
 
 from __future__ import annotations
 
 import pytest
 
 import optimizer
+from conftest import DISTRICTS
 
 TOL = 1e-6
 
 
 def test_default_dataset_shape():
-    s = optimizer.load_scenario()
+    s = optimizer.load_scenario(DISTRICTS)
     units = s.table("units")
     assert len(units) == 38
     assert units.groupby("zone").size().to_dict() == {
@@ -29,8 +31,8 @@ def test_default_dataset_shape():
         assert industries[f"source_{column}"].str.len().gt(10).all(), column
 
 
-def test_default_is_optimal_and_the_carbon_budget_binds(default_result):
-    r = default_result
+def test_default_is_optimal_and_the_carbon_budget_binds(districts_result):
+    r = districts_result
     assert r.status == "optimal"
     assert r.kpis["carbon_t"] == pytest.approx(20e6, rel=1e-6)
     row = r.constraints.set_index("name").loc["carbon_budget"]
@@ -41,8 +43,8 @@ def test_default_is_optimal_and_the_carbon_budget_binds(default_result):
     assert free.kpis["carbon_t"] > 20e6 * 1.5
 
 
-def test_every_rule_holds_in_the_default_solution(default_result):
-    r = default_result
+def test_every_rule_holds_in_the_default_solution(districts_result):
+    r = districts_result
     s = r.scenario
     a = r.allocation
     assert (a["land_km2"] > 0).all()
@@ -77,11 +79,11 @@ def test_every_rule_holds_in_the_default_solution(default_result):
     assert r.by_industry["output_100m_yuan"].sum() == pytest.approx(r.objective)
 
 
-def test_constraint_table_is_complete_and_named(default_result):
-    c = default_result.constraints
+def test_constraint_table_is_complete_and_named(districts_result):
+    c = districts_result.constraints
     names = set(c["name"])
     assert "carbon_budget" in names
-    assert {f"land[{u.id}]" for u in default_result.scenario.units} <= names
+    assert {f"land[{u.id}]" for u in districts_result.scenario.units} <= names
     assert "share_min[extension,advanced_manufacturing]" in names
     assert set(c.columns) >= {"name", "family", "sense", "rhs", "activity", "slack", "shadow_price", "binding"}
     # A limit with slack has no price; a binding one may.

@@ -12,7 +12,7 @@ import json
 import pytest
 
 import optimizer
-from conftest import industries, write_tiny
+from conftest import DISTRICTS, industries, write_tiny
 from optimizer.cli import main
 
 FIRM = {"firm": True}
@@ -120,10 +120,10 @@ def test_nothing_relaxable_is_said_plainly(tmp_path):
 
 
 def test_default_with_an_impossible_share(tmp_path):
-    # Chongqing default with supporting ≥ 90 % of the new area's land and chemicals ≥ 8 km². Supporting industry
+    # The district scenario with supporting ≥ 90 % of the new area's land and chemicals ≥ 8 km². Supporting industry
     # can take at most 15 + 15 = 30 km² (auto_parts, supporting_general), so the new area holds at most
     # 30 / 0.9 = 33.33 km², of which 3.333 km² may be non-supporting: chemicals' minimum must fall by 4.667 km².
-    scenario = optimizer.load_scenario().with_changes(
+    scenario = optimizer.load_scenario(DISTRICTS).with_changes(
         zoning={"new_area": {"share_min": {"supporting": 0.9}}}, industries={"chemicals": {"min_km2": 8}}
     )
     result = optimizer.solve(scenario)

@@ -15,9 +15,9 @@ SECTIONS = ["headline", "zones", "by-zone-category", "binding", "by-zone", "by-i
 
 
 @pytest.fixture(scope="module")
-def variant_result(default_result):
+def variant_result(districts_result):
     """The default with a tighter carbon budget and a smaller chemicals market."""
-    scenario = default_result.scenario.with_changes(carbon_budget={"total_mt": 15}, industries={"chemicals": {"max_km2": 2}})
+    scenario = districts_result.scenario.with_changes(carbon_budget={"total_mt": 15}, industries={"chemicals": {"max_km2": 2}})
     return optimizer.solve(scenario)
 
 
@@ -38,8 +38,8 @@ def _check_table(rows: list[dict], frame: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("which", ["default", "variant"])
-def test_every_section_is_there_with_the_results_numbers(which, default_result, variant_result, tmp_path):
-    result = default_result if which == "default" else variant_result
+def test_every_section_is_there_with_the_results_numbers(which, districts_result, variant_result, tmp_path):
+    result = districts_result if which == "default" else variant_result
     folder = result.save(tmp_path / which)
     html = (folder / "report.html").read_text(encoding="utf-8")
     page = read_page(folder / "report.html")
@@ -101,12 +101,12 @@ def test_names_are_escaped_everywhere(tmp_path):
     assert "&lt;b&gt;Zone A&amp;B&lt;/b&gt;" in html
 
 
-def test_notebook_views(default_result):
-    scenario, result = default_result.scenario, default_result
-    assert repr(scenario).startswith("Scenario('chongqing-default': 38 units in 5 zones")
+def test_notebook_views(districts_result):
+    scenario, result = districts_result.scenario, districts_result
+    assert repr(scenario).startswith("Scenario('chongqing-districts': 38 units in 5 zones")
     text = scenario._repr_html_()
     assert "38 in 5 zones" in text and "渝东北生态涵养发展区" in text and "20 Mt CO2/yr" in text
-    assert repr(result).startswith("Result('chongqing-default': optimal, output")
+    assert repr(result).startswith("Result('chongqing-districts': optimal, output")
     text = result._repr_html_()
     assert f'data-value="{result.kpis["output_100m_yuan"]!r}"' in text
     assert "city carbon budget of 20 Mt CO2 — one t CO2 more would add" in text

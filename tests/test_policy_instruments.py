@@ -35,8 +35,8 @@ def example():
 
 
 @pytest.fixture(scope="module")
-def default(default_result):
-    return default_result
+def default(districts_result):
+    return districts_result
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +46,12 @@ def solved(example):
     return result
 
 
-def with_one(default_result, example, section, **changes):
+def with_one(districts_result, example, section, **changes):
     """The default with one of the example's instruments (resources also need its labour column)."""
     settings = {section: getattr(example, section)}
     if section == "resources":
         settings["units"] = example.table("units")
-    result = optimizer.solve(default_result.scenario.with_changes(**settings).with_changes(**changes))
+    result = optimizer.solve(districts_result.scenario.with_changes(**settings).with_changes(**changes))
     assert result.status == "optimal"
     return result
 

@@ -16,9 +16,12 @@ Adding a family means writing its module, its section of the scenario schema, an
 """
 
 from . import carbon, industry_bounds, land, projects, zoning
+from . import agglomeration, intake, site_admission, site_preference, sites
 from . import balance, capacity_replacement, energy, indicator_sharing, industry_chains, parks, pollution_charges, resources
 
 RULE_FAMILIES = (zoning, land, carbon, industry_bounds)
 # The seeds' policy instruments, each off unless its scenario section turns it on.
 RULE_FAMILIES += (industry_chains, parks, energy, capacity_replacement, balance, pollution_charges, indicator_sharing, resources)
 RULE_FAMILIES += (projects,)  # discrete transfer projects, off unless the scenario lists some
+# Real sites (docs/sites-model.md), each off unless its scenario section is given.
+RULE_FAMILIES += (sites, site_admission, agglomeration, site_preference, intake)

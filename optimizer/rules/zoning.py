@@ -18,6 +18,9 @@ Shares, per zone z and category c (land shares, summed over the zone's units):
 i.e. land of category c ≥ s_min (≤ s_max) × all land allocated in the zone. Unit of the row: km².
 The sums run over every land-using variable in the zone (x[u,k] and any other family's, each
 weighted by its land use).
+
+With ``site_admission.leading_override_zone`` a park's leading industries are admitted whatever
+its zone's rule says (``optimizer.rules.site_admission``, test A1).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import pandas as pd
 
 from ..criteria import TEN_THOUSAND_YUAN_PER_100M
 from ..model import names
+from . import site_admission
 
 FAMILY = "zoning"
 
@@ -44,6 +48,7 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
         if rule.max_pollutant_intensity_kg_per_10k_yuan is not None:
             ok &= pollutant_intensity <= rule.max_pollutant_intensity_kg_per_10k_yuan
         admitted |= ok
+    admitted |= site_admission.zone_exceptions(scenario, pairs)  # a park's leading industries (when on)
     return pairs if admitted.all() else pairs[admitted]
 
 
