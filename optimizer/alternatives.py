@@ -321,9 +321,13 @@ def _unit_rows(result, face: Face, pairs: np.ndarray, ranged) -> list[tuple]:
     for the units of a merged unit."""
     variables = result.model.variables
     members = _members(result)
-    ids = result.classes.unit_ids.tolist() if members else []
-    position = {unit: index for index, unit in enumerate(ids)}
-    share = result.allocation.set_index(["unit", "industry"])["land_km2"] if members else None
+    ids = result.classes.unit_ids if members else np.zeros(0, dtype=object)
+    position = {unit: index for index, unit in enumerate(ids.tolist())}
+    if members:
+        allocation = result.allocation
+        share = dict(zip(zip(allocation["unit"].tolist(), allocation["industry"].tolist()),
+                         allocation["land_km2"].tolist()))
+        land = result.classes.land
     rows = []
     groups = variables.iloc[pairs].groupby(["unit", "zone", "industry"], sort=False).indices
     for (unit, zone, industry), at in groups.items():
@@ -332,12 +336,11 @@ def _unit_rows(result, face: Face, pairs: np.ndarray, ranged) -> list[tuple]:
         if inside is None:
             rows.append(("unit", unit, zone, industry, value, low, high))
             continue
-        land = result.classes.land
-        total = float(land[inside].sum())
-        for member in inside.tolist():
-            own = float(land[member])
-            rows.append(("unit", ids[member], zone, industry, float(share.get((ids[member], industry), 0.0)),
-                         max(0.0, low - (total - own)), min(high, own)))
+        own = land[inside]
+        least = np.maximum(0.0, low - (own.sum() - own))
+        most = np.minimum(high, own)
+        rows += [("unit", member, zone, industry, share.get((member, industry), 0.0), lo, hi)
+                 for member, lo, hi in zip(ids[inside].tolist(), least.tolist(), most.tolist())]
     return rows
 
 
