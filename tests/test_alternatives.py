@@ -143,3 +143,24 @@ def test_next_best_placements_get_worse_and_differ():
     assert table["objective"].is_monotonic_decreasing and (table.loc[1:, "loss"] >= 0).all()
     assert table["placed"].nunique() == 3  # three distinct placements
     assert (table.loc[1:, "added"] + table.loc[1:, "removed"] != "").all()
+
+
+def test_compare_counts_only_moves_out_of_the_ranges():
+    scenario = optimizer.load_scenario().with_changes(analysis={"ranges": 0})
+    highs, cbc = optimizer.solve(scenario), optimizer.solve(scenario, solver="cbc")
+    plain = optimizer.compare([optimizer.solve(), optimizer.solve(solver="cbc")]).allocation_changes
+    assert len(plain) > 0  # the solvers' tie-break moves
+    assert optimizer.compare([highs, cbc]).allocation_changes.empty  # none leaves the optimal plans' ranges
+
+
+def test_compare_still_counts_a_move_out_of_the_ranges(tiny):
+    # The tiny plan (every km² to hi, unique) against a carbon budget that moves land out of hi.
+    scenario = optimizer.load_scenario(tiny).with_changes(analysis={"ranges": 0})
+    base = optimizer.solve(scenario)
+    tighter = optimizer.solve(scenario.with_changes(carbon_budget={"total_mt": 3.5}))
+    # 0.5 h + 0.1 l ≤ 3.5 (Mt), h + l ≤ 15: h = 5, l = 10 at the optimum, so 10 km² of hi leave,
+    # beyond the ranges of both runs (u1's hi: 10 in the baseline's only plan, at most 5 now).
+    assert tighter.method_tables["land_ranges"].query("level == 'industry'").set_index("industry")["max_km2"]["hi"] \
+        == pytest.approx(5)
+    changes = optimizer.compare([base, tighter]).allocation_changes
+    assert len(changes) > 0 and set(changes["industry"]) == {"hi", "lo"}
