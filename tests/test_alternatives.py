@@ -164,3 +164,19 @@ def test_compare_still_counts_a_move_out_of_the_ranges(tiny):
         == pytest.approx(5)
     changes = optimizer.compare([base, tighter]).allocation_changes
     assert len(changes) > 0 and set(changes["industry"]) == {"hi", "lo"}
+
+
+def test_sweep_separates_every_optimal_plan_from_some(tmp_path):
+    import pandas as pd
+
+    # The twins: with at most 5 km² of hi, each twin holds it in some optimal plan but in none
+    # necessarily; with 10 km², both are full of hi in the only optimal plan.
+    base = write_tiny(tmp_path / "twins", {"zoning": {"a": {"admits": ["m"]}, "b": {"admits": ["g"]}},
+                                           "analysis": {"ranges": 0}}, units=TWINS, industries=industries(hi=(None, 5)))
+    table = optimizer.sweep({"grid": {"industries.hi.max_km2": [5, 10]}}, base=base, out=tmp_path / "s", workers=1,
+                            progress=False)
+    assert table["status"].tolist() == ["optimal", "optimal"]
+    selection = pd.read_csv(tmp_path / "s" / "selection.csv").set_index(["unit", "industry"])
+    for twin in ("u1", "u2"):
+        assert selection.loc[(twin, "hi"), ["share_in_every_plan", "share_in_some_plan"]].tolist() == [0.5, 1.0]
+    assert selection.loc[("u3", "lo"), ["share_in_every_plan", "share_in_some_plan"]].tolist() == [1.0, 1.0]
