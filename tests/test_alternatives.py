@@ -135,7 +135,7 @@ def test_run_writes_the_tables_asked_for(tmp_path):
     assert "The optimal plan is not unique" in report and "Land ranges" in report
 
 
-def test_next_best_placements_get_worse_and_differ():
+def test_next_best_placements_are_no_better_and_differ():
     scenario = optimizer.load_scenario("inputs/transfer-projects.yaml")
     result = optimizer.solve(scenario)
     table = alternatives.next_placements(result, 2)
@@ -180,3 +180,14 @@ def test_sweep_separates_every_optimal_plan_from_some(tmp_path):
     for twin in ("u1", "u2"):
         assert selection.loc[(twin, "hi"), ["share_in_every_plan", "share_in_some_plan"]].tolist() == [0.5, 1.0]
     assert selection.loc[("u3", "lo"), ["share_in_every_plan", "share_in_some_plan"]].tolist() == [1.0, 1.0]
+
+
+def test_bad_analysis_settings_are_bad_input(tmp_path, capsys):
+    from optimizer.cli import main
+
+    path = write_tiny(tmp_path / "bad", {"analysis": {"ranges": 2}})
+    assert main(["run", str(path), "--out", str(tmp_path / "a")]) == 2
+    assert "field 'analysis.ranges'" in capsys.readouterr().err
+    assert main(["run", "--alternatives", "-1", "--out", str(tmp_path / "b")]) == 2
+    assert "'--alternatives'" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
