@@ -14,6 +14,7 @@ import math
 import re
 import textwrap
 import warnings
+import zlib
 from collections.abc import Callable
 from functools import cache, wraps
 
@@ -93,9 +94,22 @@ def palette(count: int) -> list[tuple]:
     return [cmap(i % 10) for i in range(count)]
 
 
+# Each category keeps its colour in every report and scenario: the default's categories take fixed
+# tab10 colours; any other takes a tab20 colour chosen by a checksum of its name (stable across runs,
+# unlike Python's hash), so two reports always draw one category alike.
+CATEGORY_COLORS = {"modern_service": 0, "manufacturing": 1, "green": 2, "advanced_manufacturing": 3,
+                   "supporting": 4, "logistics": 5, "other": 7, "agriculture": 8}
+
+
+def category_color(category: str) -> tuple:
+    key = category.replace(" ", "_")
+    if key in CATEGORY_COLORS:
+        return mpl.colormaps["tab10"](CATEGORY_COLORS[key])
+    return mpl.colormaps["tab20"](zlib.crc32(key.encode("utf-8")) % 20)
+
+
 def category_colors(categories) -> dict[str, tuple]:
-    categories = sorted(categories)
-    return dict(zip(categories, palette(len(categories))))
+    return {category: category_color(category) for category in sorted(categories)}
 
 
 # --------------------------------------------------------------------------- concentric circles

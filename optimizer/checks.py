@@ -18,6 +18,7 @@ diagnosis (``optimizer.diagnosis``) finds every infeasibility, with exact amount
 - ``minimums_vs_carbon``: minimum land totals whose least-carbon placement already exceeds the
   city's (or a zone's) carbon budget.
 - ``empty_limits``: any limit no variable can count towards, which fails at zero.
+- ``unreachable_limits``: any hard limit its variables cannot reach even at their bounds.
 - ``coefficient_range``: coefficients so far apart, after row and column scaling, that the
   solver's answer cannot be trusted.
 - ``names``: duplicate names in the compiled model; zones without units, settings without effect.
@@ -308,6 +309,35 @@ def empty_limits(model) -> list[Finding]:
                     (c.name,),
                 )
             )
+    return findings
+
+
+@_check
+def unreachable_limits(model) -> list[Finding]:
+    """A limit its variables cannot reach even at their bounds (e.g. at least 10^30 projects)."""
+    matrix = model.matrix
+    if not matrix.shape[0]:
+        return []
+    lower = model.variables["lower"].to_numpy(float)[matrix.column]
+    upper = model.variables["upper"].to_numpy(float)[matrix.column]
+    positive = matrix.value > 0
+    # Only stored (nonzero) entries: no 0 × inf. Highest and lowest activity of every row.
+    high = np.bincount(matrix.index, np.where(positive, matrix.value * upper, matrix.value * lower), matrix.shape[0])
+    low = np.bincount(matrix.index, np.where(positive, matrix.value * lower, matrix.value * upper), matrix.shape[0])
+    with np.errstate(invalid="ignore"):  # an open side (±inf) is never out of reach
+        short = high < matrix.row_lower - 1e-6 * np.maximum(1.0, np.abs(matrix.row_lower))
+        over = low > matrix.row_upper + 1e-6 * np.maximum(1.0, np.abs(matrix.row_upper))
+    findings = []
+    for i in np.flatnonzero(short | over):
+        c = model.constraints[i]
+        if not len(c.positions):
+            continue  # empty_limits says it
+        reach = f"at most {high[i]:,.6g}" if high[i] < matrix.row_lower[i] else f"at least {low[i]:,.6g}"
+        findings.append(Finding(
+            "unreachable_limits", "error",
+            f"{c.name} ({c.meaning}) cannot hold: it needs {c.sense} {c.rhs:,.6g} {c.unit}, and what counts "
+            f"towards it reaches {reach}", "lower (or raise) the limit to what the plan can reach", INFEASIBLE, (c.name,),
+        ))
     return findings
 
 

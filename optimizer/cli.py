@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import ScenarioError, SolverNotInstalled, SolverUnavailable
@@ -88,6 +89,18 @@ def fraction(text: str) -> float:
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"{text} is not a fraction in [0, 1)")
     return value
+
+
+def check_writable(out: str | None, results_root: str) -> None:
+    """The results folder can be made where it goes: checked before the solve, not after it."""
+    option, target = ("--out", Path(out)) if out else ("--results-root", Path(results_root) / "new")
+    folder = target.absolute().parent
+    while not folder.exists() and folder != folder.parent:  # the folders that would be made, up to one that is
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        problem = "is a file, not a folder" if folder.exists() and not folder.is_dir() else "cannot be written to"
+        raise ScenarioError(f"{folder} {problem}, so the results folder {target.name!r} cannot be made in it",
+                            file="command line", field=option, valid="a path in a folder you may write to")
 
 
 def _terminated(signum, frame):
@@ -247,6 +260,8 @@ def _rerun(args) -> int:
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
+    if args.out:
+        check_writable(args.out, "")
     outcome = rerun(args.folder, out=args.out, tolerance=args.tolerance)
     print(outcome)
     return 0 if outcome.matches else RERUN_MISMATCH
@@ -276,6 +291,7 @@ def _run(args) -> int:
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
+    check_writable(args.out, args.results_root)
     from .provenance import now
 
     progress = Progress(enabled=not args.quiet)
@@ -288,14 +304,14 @@ def _run(args) -> int:
         overrides["mip_gap"] = args.gap
     if args.no_reduce:
         overrides["reduce"] = False
-    result = solve(scenario, solver=args.solver, progress=progress, **overrides)
+    with _options_named({"solver.time_limit_s": "--time-limit", "solver.mip_gap": "--gap"}):
+        result = solve(scenario, solver=args.solver, progress=progress, **overrides)
     result.timings = {"load": loaded, **result.timings}
     result.provenance["started"] = started_at
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    progress.stage("writing the results folder")
-    try:
-        folder = result.save(args.out, results_root=args.results_root)
+    try:  # saving reports its own stages
+        folder = result.save(args.out, results_root=args.results_root, progress=progress)
     except ResultsFolderExists as error:
         print(f"error: {error}", file=sys.stderr)
         return BAD_INPUT
@@ -364,19 +380,25 @@ def _with_objective(scenario, args):
 def _frontier(args) -> int:
     from .frontier_report import write_frontier
     from .multicriteria import frontier, payoff_table
+    from .progress import Progress
     from .report import ResultsFolderExists
     from .scenario import load_scenario
 
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
         return BAD_INPUT
+    check_writable(args.out, args.results_root)
+    progress = Progress(enabled=not args.quiet)
+    progress.stage("loading the scenario")
     scenario = load_scenario(args.scenario)
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
-    table = frontier(scenario, x=args.x, y=args.y, points=args.points, progress=_progress(args.quiet),
-                     solver=args.solver, **overrides)
+    with _options_named({"x": "--x", "y": "--y", "points": "--points", "solver.time_limit_s": "--time-limit"}):
+        table = frontier(scenario, x=args.x, y=args.y, points=args.points,
+                         progress=progress.counter("solving the frontier"), solver=args.solver, **overrides)
     payoff = payoff_table(table["result"].iloc[0].scenario)
     try:
-        folder = write_frontier(table, payoff, table["result"].iloc[0].scenario, args.out, args.results_root)
+        folder = write_frontier(table, payoff, table["result"].iloc[0].scenario, args.out, args.results_root,
+                                progress=progress)
     except ResultsFolderExists as error:
         print(f"error: {error}", file=sys.stderr)
         return BAD_INPUT
@@ -384,15 +406,18 @@ def _frontier(args) -> int:
     return max(EXIT_CODES[status] for status in table["status"])
 
 
-def _progress(quiet: bool):
-    """Progress on the terminal (stderr), only when it is one."""
-    if quiet or not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        print(f"\rsolving the frontier: {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
-
-    return show
+@contextmanager
+def _options_named(options: dict[str, str]):
+    """An error about a value the command line gave names the option (``--time-limit``), not the
+    Python argument or scenario field it became (``time_limit_s``, ``with_changes()``)."""
+    try:
+        yield
+    except ScenarioError as error:
+        fields = [field.strip() for field in (error.field or "").split(",")]
+        if error.file not in (None, "with_changes()") or not all(field in options for field in fields):
+            raise
+        raise ScenarioError(error.problem, file="command line", field=", ".join(options[f] for f in fields),
+                            valid=error.valid) from None
 
 
 def _frontier_summary(table, folder: Path) -> str:
@@ -413,11 +438,15 @@ def _frontier_summary(table, folder: Path) -> str:
 
 
 def _summary(result, folder: Path) -> str:
-    from .report import price_in_words, uniqueness_line
+    from .report import PRICE_ZERO, price_in_words, uniqueness_line
 
     lines = [repr(result.scenario), f"status: {result.status}" + (f" ({result.solution.message})" if result.solution.message else "")]
     if result.has_solution:
         k = result.kpis
+        criterion = result.model.criterion
+        if criterion.name != "output":  # output is the next line
+            sense = "maximise" if criterion.sense == "max" else "minimise"
+            lines.append(f"objective: {sense} {criterion.label} = {result.objective:,.6g} {criterion.unit}".rstrip())
         lines.append(f"output: {k['output_100m_yuan']:,.1f} (100m yuan/yr)")
         budget = f" of {k['carbon_budget_mt']:g} Mt budget" if k["carbon_budget_mt"] else ""
         lines.append(f"carbon: {k['carbon_mt']:,.3f} Mt CO2/yr{budget}")
@@ -427,10 +456,10 @@ def _summary(result, folder: Path) -> str:
         lines.append(f"plan:   {uniqueness_line(result)}")
         c = result.constraints
         # Limits that bind and are worth something; the carbon budget first, as the headline.
-        binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > 1e-9)]
+        binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > PRICE_ZERO)]
         binding = binding.sort_values("family", key=lambda family: family != "carbon", kind="stable")
         for _, row in binding.head(6).iterrows():
-            lines.append(f"binds:  {row['name']}: {price_in_words(row)}")
+            lines.append(f"binds:  {row['name']}: {price_in_words(row, result.model.criterion.sense)}")
         if len(binding) > 6:
             lines.append(f"        (+{len(binding) - 6} more binding limits: see constraints.csv)")
         lines += _violations(result)

@@ -11,6 +11,8 @@ compares each run with the first, the baseline:
   than ``threshold`` (relative to the baseline's land, and at least 1e-6 km²); where both runs
   have land ranges (``land_ranges.csv``, ``optimizer.alternatives``), only pairs whose ranges do
   not overlap (by more than that): a move within the plans both runs find optimal is no change;
+- ``decision_changes``: the decisions that family tables record and the allocation does not
+  (``DECISIONS``: project sites, retirements, park land), compared the same way;
 - ``constraint_changes``: limits that became binding or slack, appeared or vanished;
 - ``zones``: land, output and carbon by zone in every run (for the charts).
 
@@ -32,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .csvfile import csv_text, write_csv
+from .csvfile import csv_text, read_csv, write_csv
 from .errors import ScenarioError
 from .scenario import TABLES
 
@@ -48,7 +50,14 @@ KPIS = (  # key in summary.json "kpis", label, unit
     ("output_per_t_co2_yuan", "output per t CO2", "yuan"),
 )
 NOISE_KM2 = 1e-6  # land changes below this are solver noise, never reported
-TABLE_NAMES = ("runs", "scenario_changes", "data_changes", "kpis", "allocation_changes", "constraint_changes", "zones")
+TABLE_NAMES = ("runs", "scenario_changes", "data_changes", "kpis", "allocation_changes", "decision_changes",
+               "constraint_changes", "zones")
+# Family tables (<name>.csv) that record decisions allocation.csv does not: (key columns, decision column)
+DECISIONS = {
+    "projects": (["project"], "unit"),  # the project's unit, "" when it is left out
+    "capacity_retirements": (["unit", "industry"], "retired_km2"),
+    "parks": (["park"], "land_km2"),  # allocation.csv adds a park's land to its unit's
+}
 
 
 @dataclass
@@ -66,7 +75,41 @@ class Run:
     allocation: pd.DataFrame
     constraints: pd.DataFrame
     by_zone: pd.DataFrame
+    decisions: dict[str, pd.DataFrame] = field(default_factory=dict)  # DECISIONS tables the run has
     ranges: pd.DataFrame | None = None  # land_ranges.csv, when the run has it
+
+
+def decisions_in_folder(folder: Path) -> dict[str, pd.DataFrame]:
+    return {name: read_csv(folder / f"{name}.csv") for name in DECISIONS if (folder / f"{name}.csv").is_file()}
+
+
+def decisions_of(result) -> dict[str, pd.DataFrame]:
+    return {name: table for name, table in result.family_tables.items() if name in DECISIONS}
+
+
+def decision_differences(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame], differ):
+    """(table, key, column, change, before, after) for each decision that differs; numbers differ
+    where ``differ(before, after)`` says so, text where it is not the same."""
+    for name, (key, column) in DECISIONS.items():
+        if name not in before and name not in after:
+            continue
+        empty = pd.DataFrame(columns=[*key, column])
+        values = [table.get(name, empty).set_index(key)[column] for table in (before, after)]
+        both = pd.concat(values, axis=1, keys=["before", "after"], sort=False)
+        text = column == "unit"
+        for place, (then, now) in zip(both.index, zip(both["before"], both["after"])):
+            if text:
+                then, now = ("" if pd.isna(then) else then), ("" if pd.isna(now) else now)
+                if then == now:
+                    continue
+                change = "placed" if not then else "left out" if not now else "moved"
+            elif pd.isna(then) or pd.isna(now):
+                change = "appeared" if pd.isna(then) else "vanished"
+            elif differ(then, now):
+                change = "changed"
+            else:
+                continue
+            yield name, ",".join(map(str, place if isinstance(place, tuple) else (place,))), column, change, then, now
 
 
 def _text_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -105,11 +148,11 @@ def run_from_folder(folder: str | Path) -> Run:
         kpis=summary["kpis"],
         settings=settings,
         tables=tables,
-        allocation=pd.read_csv(folder / "allocation.csv"),
-        constraints=pd.read_csv(folder / "constraints.csv"),
-        by_zone=pd.read_csv(folder / "by_zone.csv"),
-        ranges=pd.read_csv(folder / "land_ranges.csv", keep_default_na=False)
-        if (folder / "land_ranges.csv").is_file() else None,
+        allocation=read_csv(folder / "allocation.csv"),
+        constraints=read_csv(folder / "constraints.csv"),
+        by_zone=read_csv(folder / "by_zone.csv"),
+        decisions=decisions_in_folder(folder),
+        ranges=read_csv(folder / "land_ranges.csv") if (folder / "land_ranges.csv").is_file() else None,
     )
 
 
@@ -132,6 +175,7 @@ def run_from_result(result, label: str | None = None) -> Run:
         allocation=result.allocation,
         constraints=result.constraints,
         by_zone=result.by_zone,
+        decisions=decisions_of(result),
         ranges=result.method_tables.get("land_ranges"),
     )
 
@@ -148,10 +192,12 @@ class Comparison:
     data_changes: pd.DataFrame
     kpis: pd.DataFrame
     allocation_changes: pd.DataFrame
+    decision_changes: pd.DataFrame
     constraint_changes: pd.DataFrame
     zones: pd.DataFrame
     threshold: float = 0.01
     names: dict = field(default_factory=dict, repr=False)  # unit/zone/industry id -> (English, Chinese)
+    districts: dict | None = field(default=None, repr=False)  # run -> figures per district (optimizer.maps.by_run)
 
     @property
     def labels(self) -> list[str]:
@@ -191,6 +237,8 @@ class Comparison:
         lines += ["## Headline figures", "", *show(self.kpi_table(), "")]
         lines += [f"## Allocation changes (more than {_fmt(100 * self.threshold, 1)} %)", "",
                   *show(self.allocation_changes, "No unit–industry assignment changed.")]
+        lines += ["## Other decisions (project sites, retirements, park land)", "",
+                  *show(self.decision_changes, "No other decision changed.")]
         lines += ["## Limits that became binding or slack", "",
                   *show(self.constraint_changes, "Every limit binds, or not, as in the baseline.")]
         return "\n".join(lines)
@@ -205,12 +253,13 @@ class Comparison:
         from .report import atomic_folder, new_folder_name
 
         target = Path(folder) if folder is not None else new_folder_name("comparison", Path(results_root))
-        with atomic_folder(target) as partial:
+        folder_writer = atomic_folder(target, numbered=folder is None)
+        with folder_writer as partial:
             for name, frame in self.tables().items():
                 write_csv(frame, partial / f"{name}.csv")
             (partial / "comparison.md").write_text(self.markdown(), encoding="utf-8")
             (partial / "comparison.html").write_text(self.html(), encoding="utf-8")
-        return target
+        return folder_writer.target
 
     def summary_lines(self) -> list[str]:
         lines = [f"baseline: {self.labels[0]}"]
@@ -224,7 +273,8 @@ class Comparison:
                 change = f", objective {output['delta_pct'].iloc[0]:+.2f} %"
             lines.append(
                 f"{run}: {count(self.scenario_changes)} setting(s) and {count(self.data_changes)} data cell(s) "
-                f"differ{change}; {count(self.allocation_changes)} assignment(s) changed, "
+                f"differ{change}; {count(self.allocation_changes)} assignment(s) and "
+                f"{count(self.decision_changes)} other decision(s) changed, "
                 f"{count(self.constraint_changes)} limit(s) became binding or slack"
             )
         return lines
@@ -259,6 +309,8 @@ def compare(runs, threshold: float = 0.01) -> Comparison:
         allocation_changes=_frame([row for run in others for row in _allocation_changes(base, run, threshold)],
                                   ["unit", "zone", "industry", "category", "run", "change", "baseline_km2",
                                    "value_km2", "delta_km2", "delta_pct"]),
+        decision_changes=_frame([row for run in others for row in _decision_changes(base, run, threshold)],
+                                ["table", "id", "column", "run", "change", "baseline", "value"]),
         constraint_changes=_frame([row for run in others for row in _constraint_changes(base, run)],
                                   ["name", "family", "meaning", "run", "change", "baseline_shadow_price",
                                    "shadow_price", "shadow_price_unit"]),
@@ -266,7 +318,14 @@ def compare(runs, threshold: float = 0.01) -> Comparison:
                          for run in loaded], ignore_index=True),
         threshold=threshold,
         names=_names(loaded),
+        districts=_districts(loaded),
     )
+
+
+def _districts(runs: list[Run]) -> dict | None:
+    from . import maps  # geometry libraries load only when a comparison is made
+
+    return maps.by_run(runs)
 
 
 def _names(runs: list[Run]) -> dict[str, tuple[pd.Series, pd.Series]]:
@@ -394,6 +453,15 @@ def _allocation_changes(base: Run, run: Run, threshold: float):
                "delta_km2": after - before, "delta_pct": 100 * (after - before) / before if before else math.nan}
 
 
+def _decision_changes(base: Run, run: Run, threshold: float):
+    def differ(before, after) -> bool:
+        return abs(after - before) > max(threshold * abs(before), NOISE_KM2)
+
+    for table, place, column, change, before, after in decision_differences(base.decisions, run.decisions, differ):
+        yield {"table": table, "id": place, "column": column, "run": run.label, "change": change,
+               "baseline": "" if pd.isna(before) else _text(before), "value": "" if pd.isna(after) else _text(after)}
+
+
 def _unit_ranges(run: Run, pairs: pd.Index) -> dict | None:
     """(least, most) land per unit–industry pair over the run's optimal plans; None without unit ranges.
     A pair its table leaves out receives land in none of them."""
@@ -427,7 +495,7 @@ def _constraint_changes(base: Run, run: Run):
 
 
 def _html_context(c: Comparison) -> dict:
-    from . import charts
+    from . import charts, maps
     from .html_report import table
 
     colors = charts.palette(len(c.labels))
@@ -442,4 +510,5 @@ def _html_context(c: Comparison) -> dict:
         "kpi_table": table(c.kpi_table()),
         "kpi_chart": charts.runs_side_by_side(panels, colors),
         "zone_chart": charts.grouped_by_zone(land, "Land by zone (km²)", colors),
+        "change_map": maps.change_map(c.districts) if c.districts else None,
     }

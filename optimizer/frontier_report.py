@@ -24,14 +24,20 @@ def point_folder(point: int) -> str:
     return f"points/point-{point:02d}"
 
 
-def write_frontier(table: pd.DataFrame, payoff: pd.DataFrame, scenario, folder=None, results_root="results") -> Path:
+def write_frontier(table: pd.DataFrame, payoff: pd.DataFrame, scenario, folder=None, results_root="results",
+                   progress=None) -> Path:
     """Write a frontier folder for ``table`` (from ``optimizer.frontier``); returns its path."""
+    from .progress import Progress
+
+    progress = progress or Progress(enabled=False)
     started = time.perf_counter()
     a = table.attrs
     target = Path(folder) if folder is not None else new_folder_name(
         f"{scenario.name}-frontier-{a['x']}-{a['y']}", Path(results_root)
     )
-    with atomic_folder(target) as partial:
+    folder_writer = atomic_folder(target, numbered=folder is None)
+    with folder_writer as partial:
+        progress.stage("drawing the frontier")
         write_csv(table.drop(columns="result"), partial / "frontier.csv")
         write_csv(payoff, partial / "payoff.csv")
         figure = plot_frontier(table)
@@ -42,11 +48,12 @@ def write_frontier(table: pd.DataFrame, payoff: pd.DataFrame, scenario, folder=N
         plt.close(figure)
         write_scenario(scenario, partial)
         (partial / "points").mkdir()
-        for point, result in zip(table["point"], table["result"]):
+        points = progress.steps(f"writing the {len(table)} point folders", list(zip(table["point"], table["result"])))
+        for point, result in points:
             write_results(result, partial / point_folder(point))
         (partial / "report.md").write_text(frontier_markdown(table, payoff, scenario), encoding="utf-8")
         write_summary(_summary(table, scenario, time.perf_counter() - started), partial)
-    return target
+    return folder_writer.target
 
 
 def plot_frontier(table: pd.DataFrame):
@@ -55,28 +62,38 @@ def plot_frontier(table: pd.DataFrame):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     a = table.attrs
     solved = table[table["efficient"]]
+    x_per, x_unit = _scale(a["x_unit"], solved["x"])
+    y_per, y_unit = _scale(a["y_unit"], solved["y"])
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    top.plot(solved["x"], solved["y"], "o-", color="#1f6f8b", label="Pareto frontier (epsilon-constraint)")
+    top.plot(solved["x"] / x_per, solved["y"] / y_per, "o-", color="#1f6f8b", label="Pareto frontier (epsilon-constraint)")
     knee = table[table["knee"]]
     if not knee.empty:
-        top.plot(knee["x"], knee["y"], "*", markersize=16, color="#d1495b", label="knee")
-    top.set_ylabel(f"{a['y_label']} ({a['y_unit']})")
+        top.plot(knee["x"] / x_per, knee["y"] / y_per, "*", markersize=16, color="#d1495b", label="knee")
+    top.set_ylabel(f"{a['y_label']} ({y_unit})")
     top.set_title(f"{a['scenario']}: {a['y_label']} against {a['x_label']}")
     top.grid(alpha=0.3)
     top.legend()
-    bottom.plot(solved["x"], solved["shadow_price"], "o:", color="#edae49")
+    bottom.plot(solved["x"] / x_per, solved["shadow_price"], "o:", color="#edae49")
     bottom.set_ylabel(f"shadow price of the bound\n({a['shadow_price_unit']})")
-    bottom.set_xlabel(f"{a['x_label']} bound ({a['x_unit']})")
+    bottom.set_xlabel(f"{a['x_label']} bound ({x_unit})")
     bottom.grid(alpha=0.3)
-    readable = FuncFormatter(lambda value, _: f"{value:,.0f}")
+    readable = FuncFormatter(lambda value, _: f"{value:,.6g}")
     for axis in (top.yaxis, bottom.xaxis, bottom.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=6))  # few ticks: a label never runs into the next
         axis.set_major_formatter(readable)
     figure.tight_layout()
     return figure
+
+
+def _scale(unit: str, values: pd.Series) -> tuple[float, str]:
+    """Tonnes in the millions are drawn in Mt (t CO2 → Mt CO2, tce → Mtce), as planners state budgets."""
+    if (unit in ("t", "tce") or unit.startswith("t ")) and values.abs().max() >= 1e5:
+        return 1e6, "M" + unit
+    return 1.0, unit
 
 
 def frontier_markdown(table: pd.DataFrame, payoff: pd.DataFrame, scenario) -> str:

@@ -19,8 +19,8 @@ from functools import cache
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from . import charts
-from .report import REPORT_ROWS, _fmt, price_in_words, uniqueness_line
+from . import charts, maps
+from .report import PRICE_ZERO, REPORT_ROWS, _fmt, price_in_words, uniqueness_line
 
 HEADERS = {
     "land_km2": "land (km²)",
@@ -151,7 +151,8 @@ def report_context(result) -> dict:
         limits_chart=_limits_chart(k),
         concentric_chart=_concentric_chart(result, names),
         category_chart=_category_chart(result, names),
-        binding=_binding(result.constraints, per_family=REPORT_ROWS),
+        maps=maps.report_maps(result),  # None: the units do not map to the boundaries
+        binding=_binding(result.constraints, result.model.criterion.sense, per_family=REPORT_ROWS),
         land_binding=_land_binding(result.constraints),
         by_zone=table(result.by_zone.drop(columns=["name", "name_zh", "carbon_budget_t"]), {"zone": names["zone"]}),
         by_industry=table(result.by_industry.drop(columns=["name", "name_zh"]), {"industry": names["industry"]}),
@@ -252,15 +253,15 @@ def _category_chart(result, names) -> str:
     return charts.stacked_by_zone(panels, colors)
 
 
-def _binding(constraints: pd.DataFrame, per_family: int | None = None) -> list[dict]:
+def _binding(constraints: pd.DataFrame, sense: str, per_family: int | None = None) -> list[dict]:
     """Binding limits in words, most valuable first within each family (at most ``per_family`` each)."""
-    binding = constraints[constraints["binding"]].copy()
+    binding = constraints[constraints["binding"] & (constraints["shadow_price"].abs() > PRICE_ZERO)].copy()
     binding["order"] = -binding["shadow_price"].abs()
     binding = binding.sort_values(["family", "order"])
     if per_family is not None:
         binding = binding.groupby("family", sort=False).head(per_family)
     return [
-        {"name": row["name"], "family": row["family"], "sentence": price_in_words(row),
+        {"name": row["name"], "family": row["family"], "sentence": price_in_words(row, sense),
          "price": cell(row["shadow_price"], 2)}
         for _, row in binding.iterrows()
     ]
@@ -284,6 +285,7 @@ def result_html(result) -> str:
                "binding": [], "land_binding": 0}
     if result.has_solution:
         context["kpis"] = _kpi_cards(result)
-        context["binding"] = [b for b in _binding(result.constraints, per_family=8) if b["family"] != "land"][:8]
+        context["binding"] = [b for b in _binding(result.constraints, result.model.criterion.sense, per_family=8)
+                              if b["family"] != "land"][:8]
         context["land_binding"] = _land_binding(result.constraints)
     return render("result.html.j2", **context)

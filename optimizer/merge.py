@@ -44,14 +44,15 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .model import TEXT, Model, pair_names, build
+from .model import TEXT, Model, build, names, pair_names
 from .reduce import fill_in_turn, merged_scenario, running_sums
 from .result import Result, binding_tolerance, contribution_table, slack_of
 from .rules import land
 from .scenario import Scenario
 from .solve import Solution
 
-MAY_DIFFER = ("name", "name_zh", "land_km2")  # unit columns that may differ within a class: labels, and the land it sums
+# Unit columns that may differ within a class: labels (names, where it is), and the land it sums.
+MAY_DIFFER = ("name", "name_zh", "adcode", "lon", "lat", "land_km2")
 
 
 @dataclass
@@ -313,7 +314,7 @@ class MergedResult(Result):
         slack = slack_of(unit_row["sense"].to_numpy(dtype=object), rhs, activity)
         expanded = unit_row.assign(  # each unit's land row, as its merged unit's (its price is its class's)
             name=_formatted(land.NAME, ids),
-            meaning=_formatted(land.MEANING, ids),
+            meaning=_formatted(land.MEANING, pd.Series(ids).map(names(self.scenario, "units")).to_numpy()),
             rhs=rhs,
             activity=activity,
             slack=slack,

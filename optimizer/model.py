@@ -343,12 +343,14 @@ class ModelBuilder:
         name: str,
         meaning: str,
         rows: pd.DataFrame | None = None,
+        names: dict[str, str] | None = None,
     ) -> None:
         """One constraint per group of variables (default: all with a non-zero coefficient).
 
         ``coefficients`` is a column of ``variables`` or a Series aligned with its index;
         ``rows`` optionally restricts the variables considered; ``name`` and ``meaning`` are
-        format strings over the group key (``{key}``, several columns joined by commas);
+        format strings over the group key (``{key}``, several columns joined by commas), and
+        ``names`` (see ``names``) puts a planner's word for the key into ``meaning``;
         ``rhs`` is one number or a mapping from key to number (keys mapped to None, or
         missing, get no constraint).
         """
@@ -373,9 +375,16 @@ class ModelBuilder:
                     sense,
                     float(bound),
                     unit,
-                    meaning.format(key=label),
+                    meaning.format(key=names.get(label, label) if names else label),
                 )
             )
+
+
+def names(scenario, table: str) -> dict[str, str]:
+    """What a planner calls each zone or unit in a limit's meaning: its name, else e.g. 'zone core'."""
+    kind = table.removesuffix("s")
+    return {key: name.strip() if isinstance(name, str) and name.strip() else f"{kind} {key}"
+            for key, name in scenario.table(table)["name"].items()}
 
 
 def _groups(keys: pd.DataFrame, by: str | list[str]):
@@ -456,6 +465,12 @@ def land_intensity(units: pd.DataFrame, categories: pd.Series) -> pd.DataFrame:
             specific = units[column].to_numpy(dtype=float)
             table[:, j] = np.where(np.isnan(specific), general, specific)
     return pd.DataFrame(table, index=units.index, columns=categories.index)
+
+
+def land_intensity_at(scenario: Scenario, unit_ids, industry_ids) -> np.ndarray:
+    """m[u,k] for each (unit, industry) pair given: ``land_intensity`` read as above."""
+    table = land_intensity(scenario.table("units"), scenario.table("industries")["category"])
+    return table.to_numpy()[table.index.get_indexer(unit_ids), table.columns.get_indexer(industry_ids)]
 
 
 def build(scenario: Scenario) -> Model:

@@ -3,7 +3,9 @@
 A run announces its stages (``stage("building the model")``); nothing is printed until the run
 has lasted ``after_s`` seconds, so the district default stays silent. A long stage that waits on
 a solver (``wait``) says every ``every_s`` seconds that it is still running. Ctrl-C during a
-wait asks the solver to stop (``cancel``) before the interrupt goes on.
+wait asks the solver to stop (``cancel``) before the interrupt goes on. A stage of many like steps
+(the points of a frontier, their folders) also counts them with a tqdm bar when stderr is a
+terminal (``steps``, ``counter``); in a log there is just its line.
 """
 
 from __future__ import annotations
@@ -30,6 +32,35 @@ class Progress:
         """A new stage begins."""
         self.current, self.shown = text, False
         self._maybe_show()
+
+    def steps(self, text: str, items: list):
+        """A stage that goes through ``items``, counted on a terminal."""
+        for item in self._bar(text, len(items), items):
+            yield item
+            self._maybe_show()
+
+    def counter(self, text: str) -> Callable[[int, int], None]:
+        """A stage of counted steps, as the ``progress(done, total)`` callback of ``optimizer.frontier``."""
+        bar = self._bar(text, None)
+
+        def done(count: int, of: int) -> None:
+            bar.total = of
+            bar.update(count - bar.n)
+            self._maybe_show()
+            if count >= of:
+                bar.close()
+
+        return done
+
+    def _bar(self, text: str, total: int | None, items=None):
+        from tqdm import tqdm
+
+        self.stage(text)
+        stream = self.stream or sys.stderr
+        terminal = self.enabled and hasattr(stream, "isatty") and stream.isatty()
+        waited = time.perf_counter() - self.started
+        return tqdm(items, total=total, desc=text, file=stream, disable=not terminal, leave=False,
+                    delay=max(0.0, self.after_s - waited), dynamic_ncols=True)
 
     def wait(self, work: Callable[[], Any], cancel: Callable[[], Any] | None = None) -> Any:
         """Run ``work`` (a solver call that releases the GIL), reporting while it lasts."""

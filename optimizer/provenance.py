@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .comparison import decision_differences, decisions_in_folder, decisions_of
+from .csvfile import read_csv
 from .errors import ScenarioError
 from .scenario import TABLES
 
@@ -174,7 +176,7 @@ class Rerun:
         lines = [f"rerun of {self.original}", f"new run: {self.folder}"]
         lines += [f"note: {note}" for note in self.notes]
         lines += [f"differs: {difference}" for difference in self.differences]
-        lines.append(f"match: status, objective and allocation agree within {self.tolerance:g}" if self.matches
+        lines.append(f"match: status, objective, allocation and other decisions agree within {self.tolerance:g}" if self.matches
                      else f"mismatch: {len(self.differences)} difference(s)")
         return "\n".join(lines)
 
@@ -195,7 +197,8 @@ def rerun(folder: str | Path, out: str | Path | None = None, results_root: str |
     outcome = Rerun(original, new_folder, result, tolerance=tolerance)
     outcome.differences += _edited_inputs(original, manifest, outcome.notes)
     recorded = json.loads(summary.read_text(encoding="utf-8"))
-    outcome.differences += _numbers_differ(recorded, pd.read_csv(original / "allocation.csv"), result, tolerance)
+    outcome.differences += _numbers_differ(recorded, read_csv(original / "allocation.csv"), result, tolerance)
+    outcome.differences += _decisions_differ(decisions_in_folder(original), decisions_of(result), tolerance)
     if manifest:
         _note_versions(manifest, result, outcome.notes)
     return outcome
@@ -242,6 +245,20 @@ def _numbers_differ(recorded: dict, allocation: pd.DataFrame, result, tolerance:
     if len(moved) > 10:
         differences.append(f"… and {len(moved) - 10} more unit–industry pairs")
     return differences
+
+
+def _decisions_differ(then: dict, now: dict, tolerance: float) -> list[str]:
+    """Project sites, retirements and park land (comparison.DECISIONS), as allocation.csv's land."""
+    def differ(a, b) -> bool:
+        return abs(a - b) > tolerance * max(1.0, abs(a), abs(b))
+
+    differences = [f"{table} {place}: {column} {_said(before)} then, {_said(after)} now"
+                   for table, place, column, _, before, after in decision_differences(then, now, differ)]
+    return differences[:10] + ([f"… and {len(differences) - 10} more decisions"] if len(differences) > 10 else [])
+
+
+def _said(value) -> str:
+    return "none" if value == "" or pd.isna(value) else value if isinstance(value, str) else f"{value:g}"
 
 
 def _number(value: float | None) -> str:

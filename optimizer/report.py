@@ -9,12 +9,15 @@ overwritten.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import re
 import shutil
+import secrets
+import socket
 import time
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from .csvfile import write_csv
 from .scenario import TABLES, section_tables
 
 TABLE_FILES = ("allocation", "by_zone", "by_industry", "constraints")
+PRICE_ZERO = 1e-9  # |shadow price| at or below this: the limit is worth nothing at the margin
 REPORT_ROWS = 200  # rows of a long table shown in report.md (grid scenarios have 100,000s)
 
 
@@ -33,6 +37,7 @@ class ResultsFolderExists(FileExistsError):
 
 
 def new_folder_name(scenario_name: str, results_root: Path) -> Path:
+    """``<scenario>-<date>-<time>``, numbered ``-2``, ``-3``, ... if taken (see ``atomic_folder``)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     candidate = results_root / f"{scenario_name}-{stamp}"
     number = 2
@@ -42,13 +47,18 @@ def new_folder_name(scenario_name: str, results_root: Path) -> Path:
     return candidate
 
 
-def write_results(result, folder=None, results_root="results", report_started: float | None = None) -> Path:
+def write_results(result, folder=None, results_root="results", report_started: float | None = None,
+                  progress=None) -> Path:
     from .html_report import html_report
+    from .progress import Progress
     from .provenance import collect, write_manifest
 
+    progress = progress or Progress(enabled=False)
     started = report_started or time.perf_counter()
     target = Path(folder) if folder is not None else new_folder_name(result.scenario.name, Path(results_root))
-    with atomic_folder(target) as partial:
+    folder_writer = atomic_folder(target, numbered=folder is None)
+    with folder_writer as partial:
+        progress.stage("writing the tables")
         for name in TABLE_FILES:
             write_csv(getattr(result, name), partial / f"{name}.csv")
         for name, table in result.family_tables.items():
@@ -56,37 +66,72 @@ def write_results(result, folder=None, results_root="results", report_started: f
         if result.diagnosis is not None:
             result.diagnosis.write(partial)
         write_scenario(result.scenario, partial)
+        progress.stage("writing report.md")
         (partial / "report.md").write_text(markdown_report(result), encoding="utf-8")
+        progress.stage("drawing report.html")
         provenance = collect(result)
         (partial / "report.html").write_text(html_report(result, provenance), encoding="utf-8")
         summary = result.summary()
         summary["timings_s"] = {**summary["timings_s"], "report": time.perf_counter() - started}
         write_summary(summary, partial)
+        progress.stage("hashing the folder for manifest.json")
         write_manifest(partial, provenance, summary["timings_s"])
-    return target
+    return folder_writer.target
 
 
-@contextmanager
-def atomic_folder(target: Path):
-    """Yield a hidden temporary folder beside ``target``, renamed to it when the block completes.
+class atomic_folder:
+    """``with atomic_folder(target) as partial:`` writes into a hidden temporary folder beside
+    ``target``, renamed to it when the block completes.
 
     The folder appears whole or not at all: on any failure or interruption the temporary folder
-    is removed. An existing ``target`` is never overwritten (ResultsFolderExists).
+    is removed. An existing ``target`` is never overwritten (ResultsFolderExists); a ``numbered``
+    one (a default name) takes the next free number instead, so that two runs started in the same
+    second both keep their work. ``.target`` is the folder written.
     """
-    if target.exists():
-        raise ResultsFolderExists(f"{target} exists already; results folders are never overwritten")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned(target.parent)
-    partial = target.parent / f".{target.name}.partial-{os.getpid()}"
-    try:
-        partial.mkdir()
-        yield partial
-        if target.exists():
-            raise ResultsFolderExists(f"{target} appeared while writing; results folders are never overwritten")
-        partial.rename(target)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+
+    def __init__(self, target: Path, numbered: bool = False):
+        self.target, self.numbered = Path(target), numbered
+
+    def __enter__(self) -> Path:
+        if self.target.exists() and not self.numbered:
+            raise ResultsFolderExists(f"{self.target} exists already; results folders are never overwritten")
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned(self.target.parent)
+        # A name of this run alone (mkdir fails on a name taken), saying which process of which host
+        # writes it, so that only a folder proven to be a killed run's is ever removed by another run.
+        self.partial = self.target.parent / f".{self.target.name}.partial-{os.getpid()}-{_HOST}-{secrets.token_hex(4)}"
+        self.partial.mkdir()
+        return self.partial
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if kind is None:
+            try:
+                self._publish()
+                return False
+            except BaseException:
+                shutil.rmtree(self.partial, ignore_errors=True)
+                raise
+        shutil.rmtree(self.partial, ignore_errors=True)
+        return False
+
+    def _publish(self) -> None:
+        base, number = self.target, 2
+        while True:
+            if self.target.exists() and not self.numbered:
+                raise ResultsFolderExists(f"{self.target} appeared while writing; results folders are never overwritten")
+            if not self.target.exists():
+                try:
+                    self.partial.rename(self.target)  # fails if another run's complete folder took the name
+                    return
+                except OSError:
+                    if not self.numbered:
+                        raise
+            self.target = base.with_name(f"{base.name}-{number}")
+            number += 1
+
+
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]  # in partial folders' names
+_PARTIAL = re.compile(r"\.partial-(\d+)-([0-9a-f]{8})-[0-9a-f]{8}$")  # .<name>.partial-<pid>-<host>-<random>
 
 
 def write_summary(summary: dict, folder: Path) -> None:
@@ -98,11 +143,12 @@ def remove_abandoned(results_root: Path) -> None:
     """Remove the hidden partial folders of runs that were killed outright (SIGKILL, power loss).
 
     Interrupted runs (Ctrl-C, SIGTERM) remove their own; a killed one cannot, so the next run
-    does, once the process that wrote it is gone.
+    does: only a folder this tool marked as written by a process of this host that is gone (not
+    a folder of someone else's named alike, nor one another host is writing on a shared disk).
     """
     for partial in results_root.glob(".*.partial-*"):
-        pid = partial.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        mark = _PARTIAL.search(partial.name)
+        if mark and mark.group(2) == _HOST and not _alive(int(mark.group(1))):
             shutil.rmtree(partial, ignore_errors=True)
 
 
@@ -122,12 +168,12 @@ def write_scenario(scenario, folder: Path) -> None:
     tables = folder / "scenario"
     tables.mkdir()
     for table in TABLES:
-        write_csv(scenario.table(table).reset_index(), tables / f"{table}.csv")
+        write_csv(scenario.table(table).reset_index(), tables / f"{table}.csv", exact=True)
         data[table] = f"scenario/{table}.csv"
     for table, section, field in section_tables(data):
         if section[field]:
             name = table.replace(".", "_")
-            write_csv(pd.DataFrame(section[field]), tables / f"{name}.csv")
+            write_csv(pd.DataFrame(section[field]), tables / f"{name}.csv", exact=True)
             section[field] = f"scenario/{name}.csv"
     header = "# The resolved scenario of this run; `optimizer run <this folder>/scenario.yaml` repeats it.\n"
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
@@ -159,14 +205,21 @@ def _named(row_name: str, row_name_zh: str) -> str:
     return f"{row_name} ({row_name_zh})" if row_name_zh else row_name
 
 
-def price_in_words(row: pd.Series) -> str:
-    """'one more t CO2 of the city carbon budget would add 1,234 yuan output'."""
-    relax = "one more" if row["sense"] != ">=" else "one less"
+def price_in_words(row: pd.Series, sense: str) -> str:
+    """'city carbon budget of 20 Mt CO2 — one t CO2 more would add 1,234 yuan output'.
+
+    A limit's meaning is a noun phrase ("land available in Fuling") or a clause ("health takes
+    at least 20% of …"): the dash reads right after either. A shadow price is the objective's gain
+    (positive: better) per unit relaxed, so for a minimised objective (``sense`` "min") a positive
+    price takes that much away from it.
+    """
+    relax = "more" if row["sense"] != ">=" else "less"
     unit = row["unit"].replace("km2", "km²")
     gain = row["shadow_price"]
     what = row["shadow_price_unit"].split(" per ")[0]
-    verb = "add" if gain >= 0 else "cost"
-    return f"{relax} {unit} of the {row['meaning']} would {verb} {_amount(abs(gain))} {what}"
+    change = gain if sense == "max" else -gain  # of the objective's value
+    verb = "add" if change >= 0 else "cost" if sense == "max" else "remove"
+    return f"{row['meaning']} — one {unit} {relax} would {verb} {_amount(abs(gain))} {what}"
 
 
 def _amount(value: float) -> str:
@@ -254,12 +307,14 @@ def markdown_report(result) -> str:
 
     zones = result.by_zone.copy()
     zones.insert(1, "zone name", [_named(n, z) for n, z in zip(zones.pop("name"), zones.pop("name_zh"))])
-    lines += ["## By zone", "", zones.drop(columns=["carbon_budget_t"]).to_markdown(index=False, floatfmt=",.2f"), ""]
+    lines += ["## By zone", "", _markdown(zones.drop(columns=["carbon_budget_t"]), ",.2f"), ""]
     industries = result.by_industry.copy()
     industries.insert(1, "industry name", [_named(n, z) for n, z in zip(industries.pop("name"), industries.pop("name_zh"))])
-    lines += ["## By industry", "", industries.to_markdown(index=False, floatfmt=",.2f"), ""]
+    lines += ["## By industry", "", _markdown(industries, ",.2f"), ""]
 
     binding = result.constraints[result.constraints["binding"]]
+    free = binding["shadow_price"].abs() <= PRICE_ZERO
+    binding = binding[~free]
     lines += ["## Binding limits and their shadow prices", ""]
     if result.model.is_mip and result.solution.dual_basis:
         lines += [
@@ -268,11 +323,14 @@ def markdown_report(result) -> str:
             "",
         ]
     if binding.empty:
-        lines += ["No limit binds.", ""]
+        lines += ["No limit has a price: relaxing any one alone would not change the objective.", ""]
     for _, row in binding.sort_values("family", kind="stable").head(REPORT_ROWS).iterrows():
-        lines.append(f"- `{row['name']}`: {price_in_words(row)}.")
+        lines.append(f"- `{row['name']}`: {price_in_words(row, criterion.sense)}.")
     if len(binding) > REPORT_ROWS:
         lines.append(f"- … and {len(binding) - REPORT_ROWS:,} more binding limits: see `constraints.csv`.")
+    if free.any():
+        lines.append(f"- {free.sum():,} more limit(s) are met exactly but have price 0: relaxing one alone would not "
+                     "change the objective (`constraints.csv` lists them).")
     lines.append("")
     for name, table in result.family_tables.items():
         lines += [f"## {name.replace('_', ' ').capitalize()}", "", *_markdown_table(table, f"{name}.csv")]
@@ -282,7 +340,13 @@ def markdown_report(result) -> str:
 
 def _markdown_table(table: pd.DataFrame, file: str) -> list[str]:
     """A table for the report, cut to its first REPORT_ROWS rows (the CSV file has them all)."""
-    lines = [table.head(REPORT_ROWS).to_markdown(index=False, floatfmt=",.3f"), ""]
+    lines = [_markdown(table.head(REPORT_ROWS), ",.3f"), ""]
     if len(table) > REPORT_ROWS:
         lines += [f"The first {REPORT_ROWS} of {len(table):,} rows; `{file}` has them all.", ""]
     return lines
+
+
+def _markdown(table: pd.DataFrame, floatfmt: str) -> str:
+    """A markdown table with "–" for no value (tabulate writes a missing float as "nan")."""
+    cells = table.astype(object).where(table.notna(), None)
+    return cells.to_markdown(index=False, floatfmt=floatfmt, missingval="–")

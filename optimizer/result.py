@@ -126,7 +126,8 @@ class Result:
         industries = self.scenario.table("industries")
         table = industries[["name", "name_zh", "category", "min_km2", "max_km2"]].copy()
         table = table.join(self._totals("industry")).fillna({c: 0.0 for c in COLUMNS.values()})
-        table["units_used"] = self.allocation.groupby("industry").size().reindex(table.index).fillna(0).astype(int)
+        placed = self.contributions[self.contributions["land_km2"] > 0]  # land, park land and projects
+        table["units_used"] = placed.groupby("industry")["unit"].nunique().reindex(table.index).fillna(0).astype(int)
         table.index.name = "industry"
         return table.reset_index()
 
@@ -234,12 +235,13 @@ class Result:
             "timings_s": self.timings,
         }
 
-    def save(self, folder: str | Path | None = None, results_root: str | Path = "results") -> Path:
-        """Write a new results folder (whole or not at all) and return its path."""
+    def save(self, folder: str | Path | None = None, results_root: str | Path = "results", progress=None) -> Path:
+        """Write a new results folder (whole or not at all) and return its path; ``progress``: an
+        ``optimizer.progress.Progress`` to report its stages to."""
         from .report import write_results
 
         started = time.perf_counter()
-        path = write_results(self, folder, results_root, report_started=started)
+        path = write_results(self, folder, results_root, report_started=started, progress=progress)
         return path
 
     def __repr__(self) -> str:

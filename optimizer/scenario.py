@@ -22,6 +22,7 @@ import gc
 import hashlib
 import itertools
 import math
+import os
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,10 +49,26 @@ from pydantic import (
 from .criteria import CRITERIA, SENSES, criteria_of
 from .errors import ScenarioError
 
+MAX_LABEL = 200  # characters of a name or label: longer ones are mistakes, and drawn they cost minutes
+
+
+def _not_a_flag(value):
+    """Settings numbers are numbers: YAML reads `yes`, `no`, `on`, `off` as true/false, never as 1 or 0."""
+    if isinstance(value, bool):
+        raise Invalid(f"a number is needed here, not {str(value).lower()}", "a number (YAML reads yes/no/on/off as true/false)")
+    return value
+
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Label = Annotated[str, Field(max_length=MAX_LABEL)]
+# Table cells (zones, units, industries) are read column by column from CSV text: no flags there,
+# and the number check below would cost a Python call per cell.
+CellNonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+CellPositive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, BeforeValidator(_not_a_flag), Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, BeforeValidator(_not_a_flag), Field(gt=0, allow_inf_nan=False)]
+Share = Annotated[float, BeforeValidator(_not_a_flag), Field(ge=0, le=1, allow_inf_nan=False)]
+Flag = Annotated[bool, Field(strict=True)]  # true or false, not 1, 0 or text
 
 TABLES = ("zones", "units", "industries")
 INTENSITY_PREFIX = "land_intensity_"  # units: land_intensity_<category> columns
@@ -116,6 +133,10 @@ class Row(BaseModel):
             if key in cls.model_fields:
                 if isinstance(value, str) and not value.strip():
                     del data[key]  # an empty CSV cell is not given: the default, or "missing" if none
+                elif isinstance(value, bool) and bool not in (cls.model_fields[key].annotation, *get_args(
+                        cls.model_fields[key].annotation)):
+                    raise Invalid(f"'{key}' needs a number or text, not {str(value).lower()}",
+                                  "a number (YAML reads yes/no/on/off as true/false)")
                 continue
             if not isinstance(key, str) or key.startswith(("source", "note")):
                 continue
@@ -127,10 +148,10 @@ class Row(BaseModel):
                 if value is None or (isinstance(value, str) and not value.strip()) or value != value:
                     del data[key]  # blank (or NaN from a DataFrame): not given
                 elif isinstance(value, str):
-                    try:
-                        data[key] = float(value)
-                    except ValueError:
-                        pass  # kept as text; reported with its row by the scenario's checks
+                    with contextlib.suppress(ValueError):  # else kept as text, reported with its row by the checks
+                        number = float(value)
+                        if math.isfinite(number):  # `nan` is not a blank: reported, not dropped
+                            data[key] = number
             else:
                 prefixes = "".join(f", any {prefix}* column" for prefix in cls.NUMBER_PREFIXES)
                 valid = ", ".join(cls.model_fields) + prefixes + ", or any source*/note* column"
@@ -144,11 +165,11 @@ class Row(BaseModel):
 
 class Zone(Row):
     id: Id
-    name: str = ""
-    name_zh: str = ""
-    area_km2: NonNegative | None = None
-    population_10k: NonNegative | None = None
-    gdp_2016_100m_yuan: NonNegative | None = None
+    name: Label = ""
+    name_zh: Label = ""
+    area_km2: CellNonNegative | None = None
+    population_10k: CellNonNegative | None = None
+    gdp_2016_100m_yuan: CellNonNegative | None = None
 
 
 class Unit(Row):
@@ -157,29 +178,33 @@ class Unit(Row):
     NUMBER_PREFIXES: ClassVar[tuple[str, ...]] = (INTENSITY_PREFIX,)
 
     id: Id
-    name: str = ""
-    name_zh: str = ""
+    name: Label = ""
+    name_zh: Label = ""
     zone: Id
-    land_km2: NonNegative
-    land_intensity: Positive = 1.0
-    area_km2: NonNegative | None = None
-    population_10k: NonNegative | None = None
+    land_km2: CellNonNegative
+    land_intensity: CellPositive = 1.0
+    area_km2: CellNonNegative | None = None
+    population_10k: CellNonNegative | None = None
+    # Where the unit is, for the report's maps (optimizer/maps.py); the model never reads them.
+    adcode: Annotated[int, Field(ge=100000, le=999999)] | None = None  # its district's code
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None  # a point in it (degrees)
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
 
 
 class Industry(Row):
     takes_indicators: ClassVar[bool] = True
 
     id: Id
-    name: str = ""
-    name_zh: str = ""
+    name: Label = ""
+    name_zh: Label = ""
     category: Id
-    output_100m_yuan_per_km2: NonNegative
-    carbon_t_per_km2: NonNegative
-    energy_tce_per_km2: NonNegative = 0.0
-    jobs_per_km2: NonNegative = 0.0
-    pollutant_t_per_km2: NonNegative = 0.0
-    min_km2: NonNegative | None = None
-    max_km2: NonNegative | None = None
+    output_100m_yuan_per_km2: CellNonNegative
+    carbon_t_per_km2: CellNonNegative
+    energy_tce_per_km2: CellNonNegative = 0.0
+    jobs_per_km2: CellNonNegative = 0.0
+    pollutant_t_per_km2: CellNonNegative = 0.0
+    min_km2: CellNonNegative | None = None
+    max_km2: CellNonNegative | None = None
 
     @model_validator(mode="after")
     def _bounds_ordered(self):
@@ -200,8 +225,8 @@ class Project(Row):
     """One discrete transfer project (see ``optimizer.rules.projects``): placed in one unit or none."""
 
     id: Id
-    name: str = ""
-    name_zh: str = ""
+    name: Label = ""
+    name_zh: Label = ""
     industry: Id
     land_km2: NonNegative
     investment_100m_yuan: NonNegative
@@ -297,18 +322,50 @@ class ZoneRule(Settings):
         return self
 
 
+# More CO2 than the world emits in a year (about 37,000 Mt): a budget above it was typed in tonnes.
+MAX_BUDGET_MT = 100_000
+
+
 class CarbonBudget(Settings):
     """City and zone carbon budgets in Mt CO2 per year (see ``optimizer.rules.carbon``)."""
 
     total_mt: NonNegative | None = None
     by_zone_mt: dict[Id, NonNegative] = {}
 
+    @field_validator("total_mt")
+    @classmethod
+    def _in_mt(cls, value):
+        return _megatonnes(value)
+
+    @field_validator("by_zone_mt")
+    @classmethod
+    def _zones_in_mt(cls, budgets):
+        return {zone: _megatonnes(value) for zone, value in budgets.items()}
+
+    @model_validator(mode="after")
+    def _zones_within_city(self):
+        for zone, budget in self.by_zone_mt.items():
+            if self.total_mt is not None and budget > self.total_mt:
+                raise Invalid(f"the budget of zone '{zone}' ({budget:g} Mt) is above the city's ({self.total_mt:g} Mt)",
+                              "zone budgets at most total_mt (the city's budget covers its zones)")
+        return self
+
+
+def _megatonnes(value: float | None) -> float | None:
+    if value is not None and value > MAX_BUDGET_MT:
+        raise Invalid(
+            f"{value:,.15g} Mt CO2 a year is more than the world emits (about 37,000 Mt): was it given in tonnes? "
+            f"{value:,.15g} t is {value / 1e6:,.6g} Mt",
+            f"a budget in Mt CO2 per year, at most {MAX_BUDGET_MT:,}",
+        )
+    return value
+
 
 class LimitRule(Settings):
     """How one family of limits is treated (see ``optimizer.limits``): hard (default), firm or soft."""
 
-    firm: bool = False  # never relaxed, not even to explain an infeasible scenario
-    soft: bool = False  # may be violated in the solution, at penalty_per_unit
+    firm: Flag = False  # never relaxed, not even to explain an infeasible scenario
+    soft: Flag = False  # may be violated in the solution, at penalty_per_unit
     penalty_per_unit: Positive | None = None  # shadow-price units: yuan output (or objective unit) per row unit
 
     @model_validator(mode="after")
@@ -344,7 +401,7 @@ class Park(Settings):
     """A low-carbon industrial park inside a unit (``rules.parks``)."""
 
     unit: Id
-    name: str = ""
+    name: Label = ""
     land_km2: NonNegative
     admits: Ids  # industries
     max_carbon_intensity_t_per_10k_yuan: NonNegative | None = None  # the park's average
@@ -414,7 +471,7 @@ class PollutionCharges(Settings):
 
 
 class SharedIndustry(Settings):
-    source: str = ""  # the region the industry is transferred from
+    source: Label = ""  # the region the industry is transferred from
     output_share: Share  # share of its output credited to that region
 
 
@@ -422,16 +479,16 @@ class IndicatorSharing(Settings):
     """Output credited back to source regions (``rules.indicator_sharing``)."""
 
     industries: dict[Id, SharedIndustry] = {}
-    maximise_host_output: bool = False  # objective: output credited to the host city
+    maximise_host_output: Flag = False  # objective: output credited to the host city
 
 
 class Resource(Settings):
     """A capacity besides land that industries use per km² (``rules.resources``)."""
 
-    measured_in: str  # e.g. "10k m3 per year", "persons"
+    measured_in: Label  # e.g. "10k m3 per year", "persons"
     capacity_column: Id  # units table: capacity per unit (blank: no limit)
     use_column: Id  # industries table: use per km² at land intensity 1 (blank: none)
-    name: str = ""
+    name: Label = ""
     total: NonNegative | None = None  # city-wide capacity
 
 
@@ -452,8 +509,8 @@ class Indicator(Settings):
 
     column: str
     sense: Literal[SENSES]  # type: ignore[valid-type]
-    unit: str = ""
-    label: str = ""
+    unit: Label = ""
+    label: Label = ""
 
 
 class Tolerance(Settings):
@@ -538,7 +595,7 @@ class MultiCriteria(Settings):
         return f"epsilon({self.optimize}; " + ", ".join(f"{c} {b:g}" for c, b in self.bounds.items()) + ")"
 
 
-Count = Annotated[int, Field(ge=0)]
+Count = Annotated[int, BeforeValidator(_not_a_flag), Field(ge=0)]
 
 
 class ProjectSettings(Settings):
@@ -546,21 +603,54 @@ class ProjectSettings(Settings):
 
     table: Annotated[tuple[Project, ...], Field(min_length=1)]
     sites: tuple[ProjectSite, ...] = ()
-    land_allocation: bool = True  # false: site the projects alone, no continuous x[u,k]
+    land_allocation: Flag = True  # false: site the projects alone, no continuous x[u,k]
     investment_budget_100m_yuan: NonNegative | None = None
     max_per_unit: Count | None = None  # every unit
     count_max: dict[Id, Count] = {}  # by unit or zone id
     count_min: dict[Id, Count] = {}
 
 
+def max_threads() -> int:
+    """The most threads a run may ask for: the CPUs this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def _option_value(value):
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    raise Invalid(f"a solver option takes one value, not {type(value).__name__}", "a number, text or true/false")
+
+
+OptionValue = Annotated[Any, BeforeValidator(_option_value)]
+
+
 class SolverSettings(Settings):
-    name: str = "highs"
+    name: Label = "highs"
     time_limit_s: Positive | None = None
-    mip_gap: NonNegative | None = None
-    threads: Annotated[int, Field(ge=1)] | None = None
-    msg: bool = False
-    options: dict[str, Any] = {}
-    reduce: bool = True  # exact reductions (merge interchangeable units) before solving
+    mip_gap: Annotated[float, BeforeValidator(_not_a_flag), Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
+    threads: Annotated[int, BeforeValidator(_not_a_flag), Field(ge=1)] | None = None
+    msg: Flag = False
+    options: dict[str, OptionValue] = {}  # one number, text or true/false each, checked by the solver
+    reduce: Flag = True  # exact reductions (merge interchangeable units) before solving
+
+    @field_validator("threads")
+    @classmethod
+    def _threads_here(cls, threads):
+        # HiGHS starts every thread it is asked for: 100,000 spin for minutes, then abort the process.
+        if threads is not None and threads > max_threads():
+            raise Invalid(f"{threads} threads asked, but this machine lets the run use {max_threads()} CPUs",
+                          f"a whole number from 1 to {max_threads()}, or leave threads out")
+        return threads
+
+    @model_validator(mode="after")
+    def _option_threads_here(self):
+        threads = self.options.get("threads")
+        if isinstance(threads, int) and not isinstance(threads, bool) and threads > max_threads():
+            raise Invalid(f"options.threads asks for {threads} threads, but this machine lets the run use "
+                          f"{max_threads()} CPUs", f"a whole number from 1 to {max_threads()}")
+        return self
 
 
 class ReportSettings(Settings):
@@ -571,7 +661,7 @@ class ReportSettings(Settings):
     Zones not listed get a ring each, outside the listed ones, in table order.
     """
 
-    rings: tuple[tuple[Id, ...], ...] = ()
+    rings: tuple[Annotated[tuple[Id, ...], Field(min_length=1)], ...] = ()
 
 
 class AnalysisSettings(Settings):
@@ -603,7 +693,7 @@ class Scenario(Settings):
     """A validated, immutable scenario. Build variants with :meth:`with_changes`."""
 
     name: Id = "scenario"
-    description: str = ""
+    description: Annotated[str, Field(max_length=10 * MAX_LABEL)] = ""
     zones: tuple[Zone, ...]
     units: tuple[Unit, ...]
     industries: tuple[Industry, ...]
@@ -853,6 +943,11 @@ def _check_references(s: Scenario) -> None:
                 field="units.zone",
                 row=index,
                 valid=_listing(zones),
+            )
+        if unit.area_km2 is not None and unit.land_km2 > unit.area_km2 * (1 + 1e-9):
+            raise ScenarioError(
+                f"unit '{unit.id}' has {unit.land_km2:g} km² of land to allocate, more than its area of "
+                f"{unit.area_km2:g} km²", field="units.land_km2", row=index, valid=f"at most area_km2 ({unit.area_km2:g})",
             )
     _check_unit_intensities(s, categories)
     missing = zones - set(s.zoning)
@@ -1135,7 +1230,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     path = Path(path) if path is not None else default_scenario_path()
     source = _Source()
     with _collection_paused():
-        data = _read_layers(path.resolve(), source, chain=())
+        data = _read_layers(_resolved(path, None, None), source, chain=())
         for table in TABLES:
             data[table] = _load_table(table, data.get(table), source)
         for table, section, field in section_tables(data):
@@ -1290,6 +1385,8 @@ def _validate_columns(table: str, frame: pd.DataFrame, context: dict) -> tuple[l
                 values[~blank] = text[~blank].astype(float).to_numpy()  # float(), as _known_columns
             except ValueError:
                 return None
+            if not np.isfinite(values[~blank]).all():
+                return None  # `nan` or `inf` written in a cell: reported by the row-by-row path
             columns[name] = values.tolist()
             dropped_blanks |= bool(blank.any())
             first_given[name] = int(np.argmin(blank)) if not blank.all() else None
@@ -1384,6 +1481,8 @@ VALID_BY_ERROR = {
     "list_type": "a list, e.g. [a, b]",
     "tuple_type": "a list, e.g. [a, b]",
     "missing": "a value: this field has no default",
+    "too_short": "at least one item",
+    "string_too_long": f"at most {MAX_LABEL} characters for a name or label, 64 for an id",
 }
 
 
@@ -1394,9 +1493,15 @@ def _pydantic_problem(detail: dict) -> str:
         return "unknown field"
     value = detail.get("input")
     if detail["type"] == "string_pattern_mismatch":
-        return f"not a valid id (got {value!r})"
+        return f"not a valid id (got {_clipped(value)})"
     message = detail["msg"].removeprefix("Value error, ")
-    return message if isinstance(value, (dict, list)) else f"{message} (got {value!r})"
+    return message if isinstance(value, (dict, list)) else f"{message} (got {_clipped(value)})"
+
+
+def _clipped(value: Any, most: int = 60) -> str:
+    """A value as a message shows it: a 100 KB name is not repeated whole."""
+    text = repr(value)
+    return text if len(text) <= most else f"{text[:most]}… ({len(text):,} characters)"
 
 
 def _settings_at(loc: tuple[str, ...]) -> type[BaseModel] | None:
@@ -1436,9 +1541,11 @@ def _read_yaml(path: Path, referrer: tuple[Path, str] | None, kind: str = "scena
             )
         raise ScenarioError(f"the {kind} file does not exist", file=path, valid=f"the path of a YAML {kind} file")
     text = _read_text(path)
+    loader = _BoundedLoader(text, path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        _check_aliases(node, path)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
@@ -1446,11 +1553,13 @@ def _read_yaml(path: Path, referrer: tuple[Path, str] | None, kind: str = "scena
             f"not valid YAML: {reason}", file=path, line=mark.line + 1 if mark else None,
             valid="`key: value` lines, nested by indenting with spaces (not tabs)",
         ) from None
-    except (ValueError, TypeError, OverflowError) as error:  # a value its tag cannot read, e.g. `!!int g`
+    except (ValueError, TypeError, OverflowError, IndexError) as error:  # a value its tag cannot read: `!!int g`, `!!int ''`
         raise ScenarioError(
             f"not valid YAML: a value cannot be read as its tag says ({error})", file=path, line=_unreadable_line(node),
             valid="drop the tag (`!!int`, `!!float`, ...) or give a value of that type",
         ) from None
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -1458,6 +1567,77 @@ def _read_yaml(path: Path, referrer: tuple[Path, str] | None, kind: str = "scena
             f"a {kind} file must be a YAML mapping", file=path, line=1, valid="`key: value` lines, e.g. `name: my-variant`"
         )
     return data, _key_lines(node, file=path)
+
+
+YAML_MAX_DEPTH = 40  # mappings and lists nested deeper than this are refused (a scenario needs about 6)
+YAML_MAX_ALIAS_NODES = 10_000  # values that aliases (`*name`) may repeat, in all, in one file
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing nesting deeper than ``YAML_MAX_DEPTH`` while it composes
+    (PyYAML recurses per level: 1,000 levels exhaust Python's stack)."""
+
+    def __init__(self, text: str, path: Path):
+        super().__init__(text)
+        self._depth, self._path = 0, path
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > YAML_MAX_DEPTH:
+                raise _too_deep(self._path, self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _too_deep(path: Path, line: int | None) -> ScenarioError:
+    return ScenarioError(
+        f"the YAML is nested more than {YAML_MAX_DEPTH} levels deep", file=path, line=line,
+        valid=f"at most {YAML_MAX_DEPTH} levels of nested mappings and lists, aliases (`*name`) expanded",
+    )
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_aliases(node, path: Path) -> None:
+    """Refuse aliases that repeat more than ``YAML_MAX_ALIAS_NODES`` values, nest deeper than
+    ``YAML_MAX_DEPTH`` once expanded, or contain themselves: a few hundred bytes of nested aliases
+    ("billion laughs") expand to billions of values once anything walks the data."""
+    if node is None:
+        return
+    sizes: dict[int, tuple[int, int]] = {}  # by node id: (values, levels) with aliases expanded
+    stack, open_nodes = [(node, False)], set()
+    while stack:  # depth first, without recursion: a chain of aliases may be long
+        item, done = stack.pop()
+        key = id(item)
+        if done:
+            parts = [sizes[id(child)] for child in _children(item)]
+            sizes[key] = (1 + sum(p[0] for p in parts), 1 + max((p[1] for p in parts), default=0))
+            open_nodes.discard(key)
+            if sizes[key][1] > YAML_MAX_DEPTH:
+                raise _too_deep(path, item.start_mark.line + 1)
+        elif key in open_nodes:
+            raise ScenarioError(
+                "an alias (`*name`) refers to a value that contains it", file=path, line=item.start_mark.line + 1,
+                valid="aliases of values defined before them, not of the value they are in",
+            )
+        elif key not in sizes:
+            open_nodes.add(key)
+            stack.append((item, True))
+            stack += [(child, False) for child in _children(item)]
+    repeated = sizes[id(node)][0] - len(sizes)
+    if repeated > YAML_MAX_ALIAS_NODES:
+        raise ScenarioError(
+            f"aliases (`*name`) in this file repeat {repeated:,} values", file=path,
+            valid=f"aliases that repeat at most {YAML_MAX_ALIAS_NODES:,} values in all; write the values out instead",
+        )
 
 
 def _unreadable_line(node) -> int | None:
@@ -1526,7 +1706,7 @@ def _read_layers(path: Path, source: _Source, chain: tuple[Path, ...]) -> dict:
             "extends must be the path of one YAML file", file=path, field="extends", line=lines.get(("extends",)),
             valid="e.g. `extends: chongqing.yaml`, relative to this file",
         )
-    parent = (path.parent / parent_name).resolve()
+    parent = _resolved(path.parent / parent_name, path, "extends", lines.get(("extends",)))
     if parent in chain + (path,):
         cycle = " -> ".join(str(p.name) for p in chain + (path, parent))
         raise ScenarioError(
@@ -1535,6 +1715,17 @@ def _read_layers(path: Path, source: _Source, chain: tuple[Path, ...]) -> dict:
         )
     base = _read_layers(parent, source, chain + (path,))
     return _merge_layers(base, data)
+
+
+def _resolved(path: Path, referrer: Path | None, field: str | None, line: int | None = None) -> Path:
+    """``path`` with its symbolic links followed; a loop of links is bad input, not a traceback."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: Python before 3.13 on a loop
+        raise ScenarioError(
+            f"the path {path} is a loop of symbolic links", file=referrer or path, field=field, line=line,
+            valid="a path to a file, or a link that ends at one",
+        ) from None
 
 
 def _table_spec(value: Any, declared_in: Path, table: str) -> dict:
@@ -1554,7 +1745,7 @@ def _table_spec(value: Any, declared_in: Path, table: str) -> dict:
     if "file" in spec:
         if not isinstance(spec["file"], str):
             raise ScenarioError("a table file must be a path", file=declared_in, field=f"{table}.file")
-        spec["file"] = str((declared_in.parent / spec["file"]).resolve())
+        spec["file"] = str(_resolved(declared_in.parent / spec["file"], declared_in, f"{table}.file"))
         spec["declared_in"] = str(declared_in)
     if "rows" in spec:
         spec["declared_in"] = str(declared_in)
@@ -1599,6 +1790,7 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | 
         )
     if "file" in spec:
         path = Path(spec["file"])
+        _check_readable(path, table, Path(spec["declared_in"]), source)
         rows = _read_csv(path, table, Path(spec["declared_in"]))
         if table not in TABLES or spec.get("update"):
             rows = rows.to_dict("records")
@@ -1619,6 +1811,7 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | 
             valid="add `file:` or `rows:`, or extend a scenario that defines the table",
         )
     if spec.get("update"):
+        _refuse_duplicate_ids(rows, table, source)
         file, _ = source.locate((*table.split("."), "update"))
         rows = _updated_rows(rows, spec["update"], table, file=str(file))
         index = {row.get("id"): position for position, row in enumerate(rows)}
@@ -1628,6 +1821,40 @@ def _load_table(table: str, spec: dict | None, source: _Source) -> list[dict] | 
                     (*table.split("."), "update", str(row_id), column)
                 )
     return rows
+
+
+def _refuse_duplicate_ids(rows: list[dict], table: str, source: _Source) -> None:
+    """Updating by id would merge a duplicated id's rows into one, so refuse it before (as without updates)."""
+    positions: dict[Any, list[int]] = {}
+    for position, row in enumerate(rows):
+        if "id" in row:
+            positions.setdefault(row["id"], []).append(position)
+    for row_id, at in positions.items():
+        if len(at) > 1:
+            file, first_line = source.tables[table]
+            if file is None:  # inline rows
+                file, _ = source.locate(tuple(table.split(".")))
+                numbers, what = [p + 1 for p in at], "items"
+            else:
+                numbers, what = [first_line + p for p in at], "lines"
+            listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+            raise ScenarioError(
+                f"duplicate id '{row_id}' on {what} {listed}", file=file, field=f"{table}.id", valid="each id once per table"
+            )
+
+
+def _check_readable(path: Path, table: str, declared_in: Path, source: _Source) -> None:
+    """A table is a ``.csv`` file (its links followed) inside the folder of a YAML file of the
+    scenario (the file itself or one it extends) or inside the shipped inputs: a scenario cannot
+    make a run read, and copy into its results folder, any other file of the machine."""
+    folders = {file.parent for file, _ in source.layers} | {default_scenario_path().parent}
+    if path.suffix.lower() == ".csv" and any(path.is_relative_to(folder) for folder in folders):
+        return
+    _, line = source.locate((*table.split("."), "file")) if table in TABLES else source.locate(tuple(table.split(".")))
+    raise ScenarioError(
+        f"the table file {path} is not a .csv file inside the scenario's folders", file=declared_in, field=table,
+        line=line, valid="a .csv file in the folder of this YAML file (or of a file it extends), or below it",
+    )
 
 
 def _read_csv(path: Path, table: str, declared_in: Path) -> pd.DataFrame:

@@ -47,6 +47,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -120,11 +121,35 @@ class Solution:
 
 
 def available_solvers() -> list[str]:
+    return ["highs", "highs-pulp", "cbc"] + [
+        name for name in _pulp_available() if name not in ("HiGHS", "PULP_CBC_CMD", "COIN_CMD")
+    ]
+
+
+def _pulp_available() -> list[str]:
+    """PuLP's solvers that can run here, each name once (PuLP lists XPRESS's two aliases), less a
+    command-line solver whose command is this tool itself: XPRESS's command is named `optimizer`,
+    like our console script, which PuLP finds on a machine without XPRESS."""
     import pulp
 
-    names = ["highs", "highs-pulp", "cbc"]
-    names += [name for name in pulp.listSolvers(onlyAvailable=True) if name not in ("HiGHS", "PULP_CBC_CMD", "COIN_CMD")]
+    names = []
+    for name in dict.fromkeys(pulp.listSolvers(onlyAvailable=True)):
+        with warnings.catch_warnings():  # PULP_CBC_CMD's deprecation: it is not ours to use
+            warnings.simplefilter("ignore", DeprecationWarning)
+            found = pulp.getSolver(name, msg=False).available()  # a command-line solver: its command's path
+        if not (isinstance(found, str) and _is_this_tool(found)):
+            names.append(name)
     return names
+
+
+def _is_this_tool(command: str) -> bool:
+    """Whether `command` is a console script of this package (any installed copy): pip writes the
+    entry point into the script, or into the zip appended to its Windows launcher, uncompressed."""
+    try:
+        with open(command, "rb") as file:
+            return b"from optimizer.cli import main" in file.read(1 << 20)
+    except OSError:
+        return False
 
 
 def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.LpSolver, str, str]:
@@ -149,7 +174,7 @@ def make_solver(settings: SolverSettings, log: str | None = None) -> tuple[pulp.
             common = {**common, "msg": False, "logPath": log}
         solver = pulp.COIN_CMD(path=path, gapRel=settings.mip_gap, threads=settings.threads, options=options, **common)
         return solver, "cbc", f"bundled with PuLP {pulp.__version__}"
-    if name in pulp.listSolvers(onlyAvailable=True):
+    if name in _pulp_available():
         return pulp.getSolver(name, **common, **settings.options), name, "unknown"
     if name in pulp.listSolvers():
         raise SolverNotInstalled(
@@ -208,7 +233,12 @@ def _cbc_binary() -> str:
 
 
 def _canonical(name: str) -> str:
-    return name.lower() if name.lower() in SOLVER_ALIASES else name
+    """A solver name in any case: ours in lower case (``HIGHS`` is ``highs``), else PuLP's spelling."""
+    if name.lower() in SOLVER_ALIASES:
+        return name.lower()
+    import pulp
+
+    return next((known for known in pulp.listSolvers() if known.lower() == name.lower()), name)
 
 
 def _highs_version() -> str:
@@ -332,10 +362,9 @@ def _explained(status: str, text: str, settings: SolverSettings) -> str:
 
 
 def relative_gap(objective: float, bound: float) -> float:
-    """|bound − objective| / |objective| (0 when both are 0)."""
-    if objective == bound:
-        return 0.0
-    return abs(bound - objective) / abs(objective) if objective else float("inf")
+    """|bound − objective| / max(|objective|, 1): relative for an objective of 1 or more, absolute
+    below (a weighted score is near 0 at its optimum, where dividing by it meant nothing)."""
+    return abs(bound - objective) / max(abs(objective), 1.0)
 
 
 def within_gap(gap: float | None, requested: float | None) -> bool:

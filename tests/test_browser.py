@@ -105,3 +105,15 @@ def test_console_errors_would_be_caught(browser, tmp_path):
     browser.get_log("browser")
     browser.get(page.as_uri())
     assert any("boom" in entry["message"] for entry in _errors(browser))
+
+
+def test_printing_the_report_shows_every_row(browser, default_result, tmp_path):
+    folder = default_result.save(tmp_path / "run")
+    browser.get((folder / "report.html").as_uri())
+    clipped = "return [...document.querySelectorAll('.table-wrap')].filter(e => e.scrollHeight > e.clientHeight + 1).length"
+    assert browser.execute_script(clipped) > 0  # on screen, the allocation scrolls in its box
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert browser.execute_script(clipped) == 0
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

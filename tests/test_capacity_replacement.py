@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import optimizer
-from conftest import write_tiny
+from conftest import UNITS, write_tiny
 from test_rules import price, solve
 
 
@@ -45,6 +45,19 @@ def test_retirement_pays_for_new_hi_until_the_stock_runs_out(tmp_path):
     retired = result.family_tables["capacity_retirements"].iloc[0]
     assert retired["output_lost_100m_yuan"] == pytest.approx(30)
     assert retired["carbon_freed_t"] == pytest.approx(1.5e6)
+
+
+@pytest.mark.parametrize("column", ["land_intensity", "land_intensity_m"])
+def test_retirement_at_the_units_land_intensity_for_its_category(tmp_path, column):
+    # u2 at land intensity 2 for hi (category m; for lo too with the general column, where lo's 8 is
+    # still below hi's net). Ratio 0.25: a retired km² in u2 loses 20, so new hi nets 10 − 5 = 5 > 4
+    # in u1 and 20 − 5 = 15 in u2: hi 12 (u2 5, u1 7), lo 3 in u1, r 3: 70 + 100 + 12 − 60 = 122.
+    units = UNITS.replace("land_intensity\n", "land_intensity,land_intensity_m\n").replace(
+        "a,10,1\n", "a,10,1,\n").replace("b,5,1\n", "b,5,1,2\n")
+    result = solve(tmp_path, replacement(0.25), units=units if column == "land_intensity_m" else UNITS.replace("b,5,1", "b,5,2"))
+    assert result.objective == pytest.approx(122)
+    retired = result.family_tables["capacity_retirements"].iloc[0]
+    assert retired["output_lost_100m_yuan"] == pytest.approx(60)
 
 
 def test_replacement_within_each_zone(tmp_path):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import optimizer
-from conftest import INDUSTRIES, write_tiny
+from conftest import INDUSTRIES, industries, write_tiny
 from optimizer.cli import main
 
 FILES = {"allocation.csv", "by_zone.csv", "by_industry.csv", "constraints.csv", "summary.json", "scenario.yaml",
@@ -75,7 +75,7 @@ def test_results_folder_contents_and_exact_rerun(tmp_path):
                                          "shadow_price", "shadow_price_unit", "binding"]
     assert constraints.set_index("name").loc["carbon_budget", "shadow_price"] == pytest.approx(1500)
     report = (first / "report.md").read_text(encoding="utf-8")
-    assert "one more t CO2 of the city carbon budget of 5 Mt CO2 would add 1,500 yuan output" in report
+    assert "city carbon budget of 5 Mt CO2 — one t CO2 more would add 1,500 yuan output" in report
     # The resolved scenario repeats the run exactly, into a new folder.
     assert main(["run", str(first / "scenario.yaml"), "--results-root", str(root), "--quiet"]) == 0
     second = next(p for p in root.iterdir() if p != first)
@@ -150,3 +150,30 @@ def test_a_run_does_without_numpys_huge_pages_unless_told(tmp_path, monkeypatch)
         assert toggle(True) is True
     finally:
         toggle(previous)
+
+
+def test_report_sentences_read_right(tmp_path):
+    """Names rather than ids, no 'nan', a share rule in words, and no 'binding' line worth nothing."""
+    # Zone a must give g (lo) half its 10 km²; lo's maximum of 5 km² then binds but is worth nothing.
+    path = write_tiny(tmp_path / "s", {"zoning": {"a": {"admits": ["m", "g"], "share_min": {"g": 0.5}},
+                                                  "b": {"admits": ["m", "g"]}}}, industries=industries(lo=(None, 5)))
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "nan" not in report and "| –" in report  # industries without min_km2
+    # One km² less of lo in zone a goes to hi: 10 − 4 = 6 (100m yuan).
+    assert ("- `share_min[a,g]`: g takes at least 50% of the land allocated in Zone A — one km² less would add 600.0 "
+            "million yuan output.") in report
+    assert "- `land[u1]`: land available in Unit one — one km² more would add" in report
+    assert "industry_max[lo]" not in report and "would add 0 yuan" not in report
+    assert "- 1 more limit(s) are met exactly but have price 0" in report
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "{s}", "--time-limit", "-1"], "error: in command line, field '--time-limit': Input should be greater than 0"),
+    (["frontier", "{s}", "--x", "bogus"], "error: in command line, field '--x': unknown criterion 'bogus'"),
+    (["frontier", "{s}", "--points", "1"], "error: in command line, field '--x, --y, --points': a frontier needs"),
+])
+def test_command_line_errors_name_the_option(tmp_path, capsys, args, message):
+    path = write_tiny(tmp_path / "s")
+    assert main([arg.format(s=path) for arg in args] + ["--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith(message) and not (tmp_path / "out").exists()

@@ -105,13 +105,13 @@ def test_the_cli_writes_markdown_html_and_csv(runs, tmp_path, capsys):
     assert "variant: 1 setting(s) and 1 data cell(s) differ" in printed and str(out) in printed
     assert {p.name for p in out.iterdir()} == {
         "comparison.md", "comparison.html", "runs.csv", "scenario_changes.csv", "data_changes.csv", "kpis.csv",
-        "allocation_changes.csv", "constraint_changes.csv", "zones.csv"}
+        "allocation_changes.csv", "decision_changes.csv", "constraint_changes.csv", "zones.csv"}
     assert set(pd.read_csv(out / "kpis.csv")["run"]) == {"base", "variant", "tiny"}
     markdown = (out / "comparison.md").read_text(encoding="utf-8")
     assert re.search(r"\| carbon_budget\.total_mt +\| variant +\| changed +\| 20\.0 +\| 15\.0 +\|", markdown)
     html = (out / "comparison.html").read_text(encoding="utf-8")
     page = read_page(out / "comparison.html")
-    assert {"runs", "inputs", "kpis", "allocation-changes", "constraint-changes"} <= set(page.sections)
+    assert {"runs", "inputs", "kpis", "allocation-changes", "decision-changes", "constraint-changes"} <= set(page.sections)
     assert page.figures == {"chart-kpis": 1, "chart-zones": 1}
     rows = page.tables["table-data-changes"]
     assert {(r["id"], r["column"], r["run"]) for r in rows if r["run"] == "variant"} == {("chemicals", "max_km2", "variant")}
@@ -132,3 +132,28 @@ def test_comparison_shows_itself(runs):
     assert repr(c).startswith("Comparison(baseline: chongqing-default; chongqing-default #2: 1 setting(s) and 1 data")
     html = c._repr_html_()
     assert "Comparison of 2 runs" in html and "<table" in html and "carbon" in html
+
+
+def _project_in(unit: str) -> dict:
+    """Projects alone: P (hi, 2 km², output 30) may go only to ``unit``; Q (8 km²) fits only in u1."""
+    table = [{"id": "P", "industry": "hi", "land_km2": 2, "investment_100m_yuan": 1, "output_100m_yuan": 30,
+              "carbon_t": 0, "allowed_units": unit},
+             {"id": "Q", "industry": "lo", "land_km2": 8, "investment_100m_yuan": 1, "output_100m_yuan": 20,
+              "carbon_t": 0, "allowed_units": "u1"}]
+    return {"projects": {"land_allocation": False, "table": table}}
+
+
+def test_a_project_that_moved_is_a_changed_decision(tmp_path, capsys):
+    # P in u1 (2 + 8 = 10 km² with Q) or in u2: both runs place both, 50, and have no allocation;
+    # the plans differ all the same: P moved.
+    results = [optimizer.solve(write_tiny(tmp_path / unit, _project_in(unit))) for unit in ("u1", "u2")]
+    assert [r.objective for r in results] == [pytest.approx(50)] * 2
+    folders = [r.save(tmp_path / f"P-in-{unit}") for r, unit in zip(results, ("u1", "u2"))]
+    for c in (optimizer.compare(folders), optimizer.compare(results)):
+        assert c.allocation_changes.empty
+        assert c.decision_changes[["table", "id", "column", "change", "baseline", "value"]].values.tolist() == [
+            ["projects", "P", "unit", "moved", "u1", "u2"]]
+    assert main(["compare", *map(str, folders), "--out", str(tmp_path / "c")]) == 0
+    assert "0 assignment(s) and 1 other decision(s) changed" in capsys.readouterr().out
+    assert "| projects | P    | unit     | P-in-u2 | moved    | u1         | u2      |" in (tmp_path / "c" / "comparison.md").read_text(encoding="utf-8")
+    assert (tmp_path / "c" / "decision_changes.csv").is_file()

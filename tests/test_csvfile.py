@@ -6,12 +6,18 @@ import io
 
 import numpy as np
 import pandas as pd
+from packaging.version import Version
 
 from optimizer.csvfile import csv_text, write_csv
 
 
+# pandas before 3.1 parses "0.30000000000000004" as 0.3 unless told to round-trip (3.1 does by
+# default, and deprecates the option): the text written is exact either way.
+EXACT = {"float_precision": "round_trip"} if Version(pd.__version__) < Version("3.1") else {}
+
+
 def _read(text: str) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+    return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""], **EXACT)
 
 
 def test_floats_read_back_exactly():
@@ -41,3 +47,32 @@ def test_what_arrow_cannot_write_is_written_by_pandas():
     assert csv_text(lists) == lists.to_csv(index=False)
     repeated = pd.DataFrame([[1, 2]], columns=["x", "x"])
     assert csv_text(repeated) == "x,x\n1,2\n"
+
+
+def test_results_tables_round_floats_for_reading(tmp_path):
+    frame = pd.DataFrame({"x": [81.24199999999999, 0.1 + 0.2, -3.0000000000000004, 8.694419179217865, 1e-30, np.nan],
+                          "n": range(6)})
+    write_csv(frame, tmp_path / "t.csv")
+    text = (tmp_path / "t.csv").read_text(encoding="utf-8-sig")
+    assert [line.split(",")[0] for line in text.splitlines()[1:]] == ["81.242", "0.3", "-3", "8.694419179", "1e-30", ""]
+    write_csv(frame, tmp_path / "exact.csv", exact=True)  # the resolved scenario: every digit
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "exact.csv")["x"].to_numpy(), frame["x"].to_numpy())
+
+
+def test_every_written_file_opens_as_utf8_in_excel(tmp_path):
+    write_csv(pd.DataFrame({"name": ["渝中区"]}), tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # the mark Excel reads as UTF-8
+    assert pd.read_csv(tmp_path / "t.csv").columns.tolist() == ["name"]
+
+
+def test_formula_like_text_is_neutralised_and_reads_back():
+    from optimizer.csvfile import for_reading, read_csv
+
+    names = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "'quoted", "-5", "plain", None]
+    frame = pd.DataFrame({"name": names, "value": [-1.5] * len(names)})
+    written = for_reading(frame)
+    assert written["name"].tolist()[:-1] == ["'=HYPERLINK(\"http://x\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tx",
+                                             "''quoted", "-5", "plain"]
+    assert written["value"].tolist() == [-1.5] * len(names)  # a negative number stays a number
+    back = read_csv(io.StringIO(csv_text(written)))
+    assert back["name"].tolist()[:-1] == names[:-1] and pd.isna(back["name"].iloc[-1])

@@ -46,7 +46,7 @@ def test_firm_minimums_move_the_land_instead(tmp_path):
     # Minimums held firm: the least relative change is u1's land, 10 → 15 km² (u2's would double).
     result = diagnose(tmp_path, {"limits": {"industry_bounds": FIRM}}, industries=industries(lo=(20, None)))
     assert changes_of(result) == {"land[u1]": pytest.approx((15, 5))}
-    assert result.diagnosis.changes[0].sentence == "land available in u1: short by 5 km² (needs ≥ 15 km²)"
+    assert result.diagnosis.changes[0].sentence == "land available in Unit one: short by 5 km² (needs ≥ 15 km²)"
     assert result.diagnosis.firm == ["industry_bounds"]
 
 

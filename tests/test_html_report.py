@@ -54,7 +54,7 @@ def test_every_section_is_there_with_the_results_numbers(which, default_result, 
     assert set(page.prices) == set(binding.index)
     for name, price in page.prices.items():
         assert float(price) == binding.at[name, "shadow_price"]
-    assert f"one more t CO2 of the city carbon budget of {budget:g} Mt CO2 would add" in page.text
+    assert f"city carbon budget of {budget:g} Mt CO2 — one t CO2 more would add" in page.text
     # Tables, cell by cell (name cells carry the id).
     _check_table(page.tables["table-allocation"], result.allocation.drop(columns=["unit_name", "industry_name"]))
     _check_table(page.tables["table-by-zone"], result.by_zone.drop(columns=["name", "name_zh", "carbon_budget_t"]))
@@ -64,7 +64,7 @@ def test_every_section_is_there_with_the_results_numbers(which, default_result, 
     # English names with the Chinese beside them.
     assert "Yuzhong 渝中区" in page.text and "Finance 金融" in page.text
     # Charts: inline SVG drawn by matplotlib, the five zones in the Concentric Circle diagram.
-    assert page.figures == {"chart-limits": 1, "chart-concentric": 1, "chart-categories": 1}
+    assert page.figures == {"chart-limits": 1, "chart-concentric": 1, "chart-map": 1, "chart-categories": 1}
     assert {f"zone-{z}" for z in ("core", "extension", "new_area", "northeast", "southeast")} <= page.svg_ids
     for zone in result.by_zone.itertuples():
         assert f"land {zone.land_km2:,.2f} of {zone.land_available_km2:,.2f} km²" in html  # in the diagram's labels
@@ -109,7 +109,7 @@ def test_notebook_views(default_result):
     assert repr(result).startswith("Result('chongqing-default': optimal, output")
     text = result._repr_html_()
     assert f'data-value="{result.kpis["output_100m_yuan"]!r}"' in text
-    assert "one more t CO2 of the city carbon budget of 20 Mt CO2 would add" in text
+    assert "city carbon budget of 20 Mt CO2 — one t CO2 more would add" in text
 
 
 def test_rings_follow_the_scenario(tmp_path):
@@ -122,3 +122,13 @@ def test_rings_follow_the_scenario(tmp_path):
         with pytest.raises(optimizer.ScenarioError) as error:
             optimizer.load_scenario(write_tiny(tmp_path / "bad", {"report": {"rings": bad}}))
         assert "report.rings" in str(error.value)
+
+
+def test_a_category_keeps_its_colour_in_every_report():
+    from optimizer import charts
+
+    everything = charts.category_colors(["advanced_manufacturing", "green", "logistics", "my_new_category"])
+    fewer = charts.category_colors(["logistics", "my_new_category"])  # another scenario, fewer categories
+    assert fewer["logistics"] == everything["logistics"] and fewer["my_new_category"] == everything["my_new_category"]
+    assert charts.category_colors(["my new category"])["my new category"] == everything["my_new_category"]
+    assert len({everything[c] for c in ["advanced_manufacturing", "green", "logistics"]}) == 3

@@ -78,3 +78,20 @@ def test_lexicographic_keeps_output_and_gains_jobs(default):
     assert lexicographic.kpis["output_100m_yuan"] >= 0.99 * single.objective * (1 - 1e-9)
     assert lexicographic.kpis["jobs"] > single.kpis["jobs"] * 1.001
     assert lexicographic.kpis["carbon_t"] <= 20e6 * (1 + 1e-9)
+
+
+def test_the_frontier_chart_reads_in_mt_with_ticks_apart(front):
+    from optimizer.frontier_report import plot_frontier
+
+    figure = plot_frontier(front)
+    figure.canvas.draw()
+    axes = figure.axes[1]
+    assert axes.get_xlabel() == "carbon emissions bound (Mt CO2)"
+    ticks = [label for label in axes.get_xticklabels() if label.get_text() and label.get_visible()]
+    shown = [label for label in ticks if axes.get_xlim()[0] <= label.get_position()[0] <= axes.get_xlim()[1]]
+    assert all(float(label.get_text().replace(",", "")) < 100 for label in shown)  # Mt, not t
+    boxes = sorted((label.get_window_extent() for label in shown), key=lambda box: box.x0)
+    assert len(boxes) >= 3 and all(left.x1 < right.x0 for left, right in zip(boxes, boxes[1:]))
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)

@@ -85,7 +85,7 @@ def test_rerun_of_a_fresh_folder_matches(tmp_path, capsys):
     capsys.readouterr()
     assert main(["rerun", str(folder), "--out", str(tmp_path / "again")]) == 0
     out = capsys.readouterr().out
-    assert "match: status, objective and allocation agree" in out
+    assert "match: status, objective, allocation and other decisions agree" in out
     manifest = json.loads((tmp_path / "again" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["rerun_of"] == str(folder)
 
@@ -107,3 +107,45 @@ def test_rerun_of_an_edited_folder_is_a_mismatch(tmp_path, capsys):
 def test_rerun_needs_a_results_folder(tmp_path, capsys):
     assert main(["rerun", str(tmp_path)]) == 2
     assert "is not a results folder" in capsys.readouterr().err
+
+
+def test_rerun_compares_project_sites_too(tmp_path, capsys):
+    # Projects alone: P (2 km²) may go only to u1, so a projects.csv that says u2 is not this plan.
+    project = {"id": "P", "industry": "hi", "land_km2": 2, "investment_100m_yuan": 1, "output_100m_yuan": 30,
+               "carbon_t": 0, "allowed_units": "u1"}
+    folder = _run(tmp_path, {"projects": {"land_allocation": False, "table": [project]}})
+    table = pd.read_csv(folder / "projects.csv", keep_default_na=False)
+    assert table["unit"].tolist() == ["u1"]
+    write_csv(table.assign(unit="u2"), folder / "projects.csv")
+    capsys.readouterr()
+    assert main(["rerun", str(folder), "--out", str(tmp_path / "again")]) == 5
+    assert "differs: projects P: unit u2 then, u1 now" in capsys.readouterr().out
+
+
+def test_rerun_and_compare_read_ids_such_as_NA_and_None_as_text(tmp_path, capsys):
+    # pandas reads NA, None, null and nan as missing unless told not to: the plan "moved" from u1 to nan.
+    from conftest import INDUSTRIES, UNITS
+
+    path = write_tiny(tmp_path / "s", {"carbon_budget": {"total_mt": 5}}, units=UNITS.replace("u1,", "NA,"),
+                      industries=INDUSTRIES.replace("lo,Low", "None,Low"))
+    result = optimizer.solve(path)
+    assert set(result.allocation["unit"]) == {"NA", "u2"} and set(result.allocation["industry"]) == {"hi", "None"}
+    folder = result.save(tmp_path / "run")
+    assert main(["rerun", str(folder), "--out", str(tmp_path / "again")]) == 0
+    c = optimizer.compare([folder, tmp_path / "again"])
+    assert c.allocation_changes.empty and c.data_changes.empty and c.constraint_changes.empty
+
+
+def test_formula_like_ids_are_neutralised_in_the_tables_and_still_rerun(tmp_path, capsys):
+    units = "id,name,zone,land_km2,land_intensity\nu1,=1+1,a,10,1\nu2,@SUM(A1),b,5,1\n"  # ids are letters first
+    root = tmp_path / "results"
+    assert main(["run", str(write_tiny(tmp_path / "s", units=units)), "--results-root", str(root), "--quiet"]) == 0
+    folder = max(root.iterdir())
+    allocation = (folder / "allocation.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+1" in allocation and "'@SUM(A1)" in allocation
+    assert (folder / "scenario" / "units.csv").read_text(encoding="utf-8-sig").split("\n")[1].startswith('"u1","=1+1"')
+    capsys.readouterr()
+    assert main(["rerun", str(folder), "--out", str(tmp_path / "again")]) == 0
+    assert "match:" in capsys.readouterr().out
+    assert main(["compare", str(folder), str(tmp_path / "again"), "--out", str(tmp_path / "cmp")]) == 0
+    assert main(["run", str(folder / "scenario.yaml"), "--out", str(tmp_path / "repeat"), "--quiet"]) == 0

@@ -27,21 +27,40 @@ def test_a_unit_resource_limit_and_its_price(tmp_path):
     assert price(result, "land[u1]") == pytest.approx(2.5e8)
     assert "resource[water,u2]" not in set(result.constraints["name"])  # blank: no limit
     row = result.constraints.set_index("name").loc["resource[water,u1]"]
-    assert row["unit"] == "10k m3" and row["meaning"] == "fresh water available in u1"
+    assert row["unit"] == "10k m3" and row["meaning"] == "fresh water available in Unit one"
     table = result.family_tables["resources"].set_index("unit")
     assert table.loc["u1", "used_share"] == pytest.approx(1)
     assert table.loc["u2", "used"] == pytest.approx(25)
 
 
-def test_a_city_total_scaled_by_land_intensity(tmp_path):
+PER_CATEGORY = UNITS_WATER.replace(",water\n", ",water,land_intensity_m,land_intensity_g\n").replace(
+    "a,10,1,40\n", "a,10,1,40,,\n").replace("b,5,1,\n", "b,5,1,,2,2\n")
+
+
+@pytest.mark.parametrize("per_category", [False, True], ids=["land_intensity", "land_intensity_<category>"])
+def test_a_city_total_scaled_by_land_intensity(tmp_path, per_category):
     # City total 75 and u2 at land intensity 2 (every per-km² effect doubles there, water too):
     # u2 all hi yields 100 for 50 of water; u1 then has 25 of water: 4h = 15 → h = 3.75, l = 6.25: 62.5.
     # Swapping u2's hi for lo frees 8 water and loses 12: worse than u1's 1.5 per unit of water. 162.5.
+    # The same 2 given per category (for m and g) is the same scenario.
     settings = {"resources": {"water": {**WATER["resources"]["water"], "total": 75}}}
-    units = UNITS_WATER.replace("b,5,1,\n", "b,5,2,\n").replace("a,10,1,40\n", "a,10,1,\n")
+    units = PER_CATEGORY if per_category else UNITS_WATER.replace("b,5,1,\n", "b,5,2,\n")
+    units = units.replace("a,10,1,40", "a,10,1,")
     result = solve(tmp_path, settings, units=units, industries=INDUSTRIES_WATER)
     assert result.model.coefficients("resource[water]")["x[u2,hi]"] == pytest.approx(10)
     assert result.objective == pytest.approx(162.5)
+
+
+def test_a_projects_use_is_not_scaled_by_land_intensity(tmp_path):
+    # Project P (hi, 2 km², output 30) may go only to u2, at land intensity 2 with 10 of water. Its
+    # figures are absolute: it uses 5 × 2 = 10 of water (not 20), so it fits, alone: 30.
+    settings = {**WATER, "projects": {"land_allocation": False, "table": [
+        {"id": "P", "industry": "hi", "land_km2": 2, "investment_100m_yuan": 1, "output_100m_yuan": 30,
+         "carbon_t": 0, "allowed_units": "u2"}]}}
+    units = UNITS_WATER.replace("b,5,1,\n", "b,5,2,10\n")
+    result = solve(tmp_path, settings, units=units, industries=INDUSTRIES_WATER)
+    assert result.model.coefficients("resource[water,u2]").to_dict() == {"y[P,u2]": pytest.approx(10)}
+    assert result.objective == pytest.approx(30)
 
 
 def test_an_existing_column_can_be_a_resource(tmp_path):

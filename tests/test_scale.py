@@ -375,3 +375,35 @@ def test_no_reduce_flag(tmp_path, capsys):
     summary = (out / "summary.json").read_text(encoding="utf-8")
     assert '"reduce": false' in summary and '"reduction"' not in summary
 
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_counts_steps_on_a_terminal_and_only_there():
+    log, terminal, off = io.StringIO(), _Terminal(), _Terminal()
+    for stream, enabled in ((log, True), (terminal, True), (off, False)):
+        progress = Progress(enabled=enabled, stream=stream, after_s=0)
+        assert list(progress.steps("writing the point folders", ["a", "b"])) == ["a", "b"]
+        done = progress.counter("solving the frontier")
+        done(1, 2), done(2, 2)
+    assert log.getvalue().count("…\n") == 2 and "\r" not in log.getvalue()  # a log gets the stage lines only
+    assert "writing the point folders:" in terminal.getvalue() and "solving the frontier:" in terminal.getvalue()
+    assert off.getvalue() == ""  # --quiet
+
+
+def test_report_writing_and_frontier_folders_say_what_they_do(tmp_path, default_result):
+    stream = io.StringIO()
+    default_result.save(tmp_path / "run", progress=Progress(stream=stream, after_s=0))
+    for stage in ("writing the tables", "writing report.md", "drawing report.html", "hashing the folder"):
+        assert stage in stream.getvalue(), stage
+    from optimizer.frontier_report import write_frontier
+    from optimizer.multicriteria import frontier, payoff_table
+
+    scenario = optimizer.load_scenario(write_tiny(tmp_path / "s", {"carbon_budget": {"total_mt": 5}}))
+    table = frontier(scenario, x="carbon", y="output", points=3)
+    stream = io.StringIO()
+    write_frontier(table, payoff_table(scenario), scenario, tmp_path / "front", progress=Progress(stream=stream, after_s=0))
+    assert "writing the 3 point folders …" in stream.getvalue()

@@ -117,3 +117,38 @@ def test_a_later_run_may_ask_for_another_number_of_threads(tmp_path):
     tests = str(Path(__file__).parent)
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path), tests], capture_output=True, text=True)
     assert out.stdout.split() == ["('optimal',", "150)"] * 3, out.stdout + out.stderr
+
+
+def _on_path(monkeypatch, folder: Path, name: str, text: str) -> None:
+    folder.mkdir()
+    command = folder / name
+    command.write_text(text)
+    command.chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+
+
+def test_our_own_console_script_is_not_taken_for_xpress(tmp_path, monkeypatch, capsys):
+    # PuLP runs XPRESS as a command named `optimizer`: where XPRESS is missing it found this
+    # tool's console script, listed XPRESS twice, and `--solver XPRESS` ran the tool itself.
+    _on_path(monkeypatch, tmp_path / "bin", "optimizer", f"#!{sys.executable}\nimport re\nimport sys\nfrom optimizer.cli import main\n"
+             "if __name__ == '__main__':\n    sys.exit(main())\n")
+    assert main(["solvers"]) == 0
+    assert capsys.readouterr().out.split() == ["highs", "highs-pulp", "cbc"]
+    for name in ("XPRESS", "xpress"):
+        assert main(["run", str(write_tiny(tmp_path / name)), "--solver", name, "--results-root", str(tmp_path / "r")]) == 4
+        assert "solver 'XPRESS' is known to PuLP but not installed here" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_real_xpress_command_is_listed_once(tmp_path, monkeypatch, capsys):
+    _on_path(monkeypatch, tmp_path / "xpress", "optimizer", "#!/bin/sh\nexit 1\n")
+    assert main(["solvers"]) == 0
+    assert capsys.readouterr().out.split() == ["highs", "highs-pulp", "cbc", "XPRESS"]
+
+
+@pytest.mark.parametrize("name", ["gurobi", "GUROBI", "Gurobi"])
+def test_solver_names_are_case_insensitive(tmp_path, capsys, name):
+    path = write_tiny(tmp_path)
+    assert main(["run", str(path), "--solver", name, "--results-root", str(tmp_path / "r")]) == 4
+    assert "solver 'GUROBI' is known to PuLP but not installed here" in capsys.readouterr().err
+

@@ -47,6 +47,16 @@ def tiny_optimum(budget_mt: float, land: float, c_hi: float, c_lo: float) -> flo
     return 4 * budget_mt / c_lo
 
 
+def test_a_scheduler_without_dask_installed_says_what_to_install(tmp_path, monkeypatch, capsys):
+    # Dask distributed is an extra: a None entry in sys.modules makes its import fail, as when missing.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    out = tmp_path / "out"
+    assert main(["sweep", "--grid", "land_factor=1", "--scheduler", "tcp://127.0.0.1:8786", "--out", str(out)]) == 4
+    err = capsys.readouterr().err
+    assert 'not installed here: python -m pip install "cq-site-optimizer[distributed]"' in err
+    assert "Traceback" not in err and not out.exists()
+
+
 def comparable(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=["seconds"]).reset_index(drop=True)
 
@@ -289,3 +299,18 @@ def test_multi_criteria_objectives_flow_through(tiny):
                             out=tiny.parent / "sweep", workers=1, progress=False)
     assert table["output_100m_yuan"].tolist() == pytest.approx([67.5, 82.5, 150])
     assert table["carbon_t"].tolist() == pytest.approx([2e6, 3e6, 7.5e6])
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "not-utf8"])
+def test_a_damaged_run_record_is_run_again_on_resume(tmp_path, capsys, damage):
+    base = write_tiny(tmp_path / "tiny")
+    out = tmp_path / "s"
+    spec = {"grid": {"carbon_budget.total_mt": [2, 4]}}
+    first = optimizer.sweep(spec, base=base, out=out, workers=1, progress=False)
+    record = out / "runs" / f"{first['run_id'][0]}.json"
+    text = record.read_bytes()
+    record.write_bytes({"empty": b"", "truncated": text[: len(text) // 2], "not-utf8": b"\xff" + text}[damage])
+    again = optimizer.sweep(spec, base=base, out=out, workers=1, progress=False)
+    assert "1 run record(s)" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(comparable(again), comparable(first))
+    assert json.loads(record.read_bytes())["status"] == "optimal"

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..model import names
 from ._report import prices
 
 FAMILY = "balance"
@@ -69,6 +70,7 @@ def add_constraints(builder) -> None:
     _, weights, q = _setup(builder.scenario, builder.variables)
     group = builder.variables.loc[q.index, settings.level]
     tolerance = settings.tolerance
+    member_names = names(builder.scenario, f"{settings.level}s")
     for member, weight in weights.items():
         inside = (group == member).astype(float)
         for bound, sense, factor in (("max", "<=", 1 + tolerance), ("min", ">=", 1 - tolerance)):
@@ -81,7 +83,7 @@ def add_constraints(builder) -> None:
                 sense,
                 0.0,
                 row_unit,
-                f"{'upper' if bound == 'max' else 'lower'} balance limit of {settings.level} {member} ({words} "
+                f"{'upper' if bound == 'max' else 'lower'} balance limit of {member_names.get(member, member)} ({words} "
                 f"{'at most' if bound == 'max' else 'at least'} {factor:.0%} of its share: {weight:.1%} of the "
                 f"members' {capacity_words})",
             )

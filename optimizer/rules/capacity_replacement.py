@@ -3,7 +3,8 @@
 New land for a two-high industry must be matched by retiring at least ρ times as much existing
 two-high capacity. Existing capacity R[u,k] (km² of industry k operating in unit u) is input;
 retiring it is a decision. Variables (kind ``retirement``): r[u,k] ≥ 0, km² of existing industry k
-retired in unit u. Retiring one km² removes that km²'s effects at the unit's land intensity m_u,
+retired in unit u. Retiring one km² removes that km²'s effects at the unit's land intensity m_u
+for the industry (``land_intensity_<category>`` where given, else ``land_intensity``),
 each times the scenario's multiplier μ for existing capacity (default 1; μ_carbon = 1.2 says an
 old works emits 20 % more than a new one of its industry): output −μ_o·o_k·m_u, carbon
 −μ_e·e_k·m_u, energy −μ_g·g_k·m_u, jobs −μ_j·j_k·m_u, pollutant −μ_p·p_k·m_u. So it costs output,
@@ -41,6 +42,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..criteria import criteria_of
+from ..model import land_intensity_at
 from ._report import values_of, with_prices
 
 FAMILY = "capacity_replacement"
@@ -54,7 +56,7 @@ def add_variables(builder) -> None:
     units = builder.scenario.table("units")
     industries = builder.scenario.table("industries")
     unit_ids, industry_ids, _ = zip(*stock)
-    intensity = units["land_intensity"].reindex(unit_ids).to_numpy()
+    intensity = land_intensity_at(builder.scenario, unit_ids, industry_ids)
     frame = pd.DataFrame(
         {
             "name": [f"r[{u},{k}]" for u, k in zip(unit_ids, industry_ids)],

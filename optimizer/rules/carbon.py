@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..model import names
+
 FAMILY = "carbon"
 TONNES_PER_MT = 1e6
 
@@ -32,6 +34,7 @@ def add_constraints(builder) -> None:
             "t CO2",
             f"city carbon budget of {budget.total_mt:g} Mt CO2",
         )
+    zone_names = names(builder.scenario, "zones")
     for zone, limit in budget.by_zone_mt.items():
         in_zone = emitting[(builder.variables["zone"] == zone).to_numpy()[emitting]]
         builder.add(
@@ -42,7 +45,7 @@ def add_constraints(builder) -> None:
             "<=",
             limit * TONNES_PER_MT,
             "t CO2",
-            f"carbon budget of {limit:g} Mt CO2 for zone {zone}",
+            f"carbon budget of {limit:g} Mt CO2 for {zone_names.get(zone, zone)}",
         )
 
 

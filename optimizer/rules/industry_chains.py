@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..model import names
 from ._report import with_prices
 
 FAMILY = "industry_chains"
@@ -46,6 +47,7 @@ def _groups(variables: pd.DataFrame, within) -> dict[str, pd.Index]:
 
 def add_constraints(builder) -> None:
     variables = _land_rows(builder.variables)
+    zone_names = {**names(builder.scenario, "zones"), "city": "the city"}  # a cluster keeps its own name
     for chain_id, chain in builder.scenario.industry_chains.items():
         leading = variables["industry"].isin(chain.leading)
         supporting = variables["industry"].isin(chain.supporting)
@@ -60,7 +62,7 @@ def add_constraints(builder) -> None:
                 ">=",
                 0.0,
                 "km2",
-                f"supporting-land requirement of chain {chain_id} in {'the city' if group == 'city' else group} "
+                f"supporting-land requirement of chain {chain_id} in {zone_names.get(group, group)} "
                 f"({', '.join(chain.supporting)} ≥ {chain.ratio:g} × {', '.join(chain.leading)})",
             )
 

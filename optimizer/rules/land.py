@@ -8,6 +8,8 @@ families add. Units with no admitted industry get no row.
 
 from __future__ import annotations
 
+from ..model import names
+
 FAMILY = "land"
 NAME, MEANING = "land[{key}]", "land available in {key}"  # key: the unit
 
@@ -23,6 +25,7 @@ def add_constraints(builder) -> None:
         "km2",
         name=NAME,
         meaning=MEANING,
+        names=names(builder.scenario, "units"),
     )
 
 

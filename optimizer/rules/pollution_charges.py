@@ -8,7 +8,7 @@ have no end) at the base charge β (yuan per t) times the tier's multiple μ_t, 
 ``charge``): e[z,t] ≥ 0, t of the excess charged in tier t, with upper bound (a_t − a_{t−1})·S_z
 and penalty β·μ_t (in 100 million yuan per t, the objective's units):
 
-    pollution_standard[z]:  Σ_t e[z,t] − Σ_{v∈z} p_v · v ≥ −S_z       (t per year)
+    pollution_standard[z]:  Σ_{v∈z} p_v · v − Σ_t e[z,t] ≤ S_z       (t per year)
 
 p_v is a variable's pollutant effect (negative for retirements). Because the multiples do not
 decrease, filling a cheaper tier first is always optimal, so no binaries are needed; at the
@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..model import names
 from ._report import values_of, with_prices
 
 FAMILY = "pollution_charges"
@@ -62,6 +63,7 @@ def add_constraints(builder) -> None:
     variables = builder.variables
     charged = variables[variables["kind"] == "charge"]
     polluting = variables[variables["pollutant"] != 0]
+    zone_names = names(builder.scenario, "zones")
     for zone, standard in builder.scenario.pollution_charges.standards_t.items():
         excess = charged[charged["zone"] == zone]
         load = polluting[polluting["zone"] == zone]
@@ -69,11 +71,11 @@ def add_constraints(builder) -> None:
             f"pollution_standard[{zone}]",
             FAMILY,
             np.concatenate([excess.index.to_numpy(), load.index.to_numpy()]),
-            np.concatenate([np.ones(len(excess)), -load["pollutant"].to_numpy()]),
-            ">=",
-            -standard,
+            np.concatenate([-np.ones(len(excess)), load["pollutant"].to_numpy()]),
+            "<=",  # load − excess ≤ standard: relaxing it raises the standard
+            standard,
             "t",
-            f"pollutant standard of {standard:g} t for zone {zone} (the load above it is charged)",
+            f"pollutant standard of {standard:g} t for {zone_names.get(zone, zone)} (the load above it is charged)",
         )
 
 

@@ -2,11 +2,14 @@
 
 Resource ρ names a capacity column of the units table (R_u^ρ; blank: no limit) and a use column
 of the industries table (a_k^ρ per km² at land intensity 1; blank: none). Like every per-km²
-coefficient, use scales with the unit's land intensity m_u. A variable v of industry k in unit u
-that uses land_v km² (x[u,k], park land, projects; retirements use none) uses land_v·a_k^ρ·m_u:
+coefficient, use scales with the unit's land intensity m_v for the industry (``land_intensity``,
+or ``land_intensity_<category>`` where given). A variable v of industry k in unit u that uses
+land_v km² (x[u,k], park land, projects; retirements use none) uses land_v·a_k^ρ·m_v, where a
+project's m_v is 1: its figures are absolute, and like its blank energy or jobs its use is the
+industry's per-km² use × its land:
 
-    resource[ρ,u]:  Σ_{v∈u} land_v · a_{k(v)}^ρ · m_u · v ≤ R_u^ρ          (the resource's own unit)
-    resource[ρ]:    Σ_v     land_v · a_{k(v)}^ρ · m_{u(v)} · v ≤ R^ρ        (optional city total)
+    resource[ρ,u]:  Σ_{v∈u} land_v · a_{k(v)}^ρ · m_v · v ≤ R_u^ρ          (the resource's own unit)
+    resource[ρ]:    Σ_v     land_v · a_{k(v)}^ρ · m_v · v ≤ R^ρ            (optional city total)
 
 Each row's shadow price is what one more unit of the resource there would add to the objective.
 The columns are declared here, so the tables accept them (any other unknown column is an error).
@@ -24,8 +27,11 @@ Scenario section ``resources`` (off when empty)::
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from ..model import land_intensity_at, names
+from .projects import KIND as PROJECT
 from ._report import with_prices
 
 FAMILY = "resources"
@@ -33,15 +39,11 @@ FAMILY = "resources"
 
 def _use(scenario, variables: pd.DataFrame, resource) -> pd.Series:
     """Use of the resource per unit of each variable (zeros dropped)."""
-    units = scenario.table("units")
     industries = scenario.table("industries")
     per_km2 = pd.to_numeric(industries[resource.use_column], errors="coerce").fillna(0.0)
     rows = variables[(variables["land"] != 0) & (variables["industry"] != "")]
-    use = (
-        rows["land"]
-        * per_km2.reindex(rows["industry"]).to_numpy()
-        * units["land_intensity"].reindex(rows["unit"]).to_numpy()
-    )
+    intensity = np.where(rows["kind"] == PROJECT, 1.0, land_intensity_at(scenario, rows["unit"], rows["industry"]))
+    use = rows["land"] * per_km2.reindex(rows["industry"]).to_numpy() * intensity
     return use[use != 0]
 
 
@@ -63,6 +65,7 @@ def add_constraints(builder) -> None:
             resource.measured_in,
             name=f"resource[{resource_id},{{key}}]",
             meaning=f"{title} available in {{key}}",
+            names=names(builder.scenario, "units"),
         )
         if resource.total is not None:
             builder.add_terms(

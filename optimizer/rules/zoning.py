@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..criteria import TEN_THOUSAND_YUAN_PER_100M
+from ..model import names
 
 FAMILY = "zoning"
 
@@ -49,6 +50,7 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
 def add_constraints(builder) -> None:
     variables = builder.variables
     land = variables["land"].to_numpy()
+    zone_names = names(builder.scenario, "zones")
     for zone, rule in builder.scenario.zoning.items():
         in_zone = np.flatnonzero((variables["zone"] == zone).to_numpy() & (land != 0))
         for bound, sense, shares in (("min", ">=", rule.share_min), ("max", "<=", rule.share_max)):
@@ -63,8 +65,8 @@ def add_constraints(builder) -> None:
                     sense,
                     0.0,
                     "km2",
-                    f"{category} takes {'at least' if bound == 'min' else 'at most'} {share:.0%} "
-                    f"of the land allocated in zone {zone}",
+                    f"{category.replace('_', ' ')} takes {'at least' if bound == 'min' else 'at most'} {share:.0%} "
+                    f"of the land allocated in {zone_names.get(zone, zone)}",
                 )
 
 

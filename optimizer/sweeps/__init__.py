@@ -31,12 +31,12 @@ import yaml
 from ..errors import ScenarioError
 from ..scenario import Scenario, _listing, validate_scenario
 from ..solve import make_solver
-from .execute import RunsLost, SweepFolder, connect, run_record, run_sweep, write_atomic
+from .execute import EngineNotInstalled, RunsLost, SweepFolder, connect, run_record, run_sweep, write_atomic
 from .spec import Sweep, SweepSpec, load_sweep
 from .spec import run_id as run_id_of
 from .summary import allocations, status_counts, sweep_table, write_outputs
 
-__all__ = ["RunsLost", "Sweep", "allocations", "load_sweep", "run_record", "sweep", "sweep_result"]
+__all__ = ["EngineNotInstalled", "RunsLost", "Sweep", "allocations", "load_sweep", "run_record", "sweep", "sweep_result"]
 
 
 def sweep(
@@ -86,7 +86,7 @@ def sweep(
         if client is not None:
             client.close()
     table = sweep_table(runs, folder)
-    write_outputs(folder.path, table)
+    write_outputs(folder.path, table, loaded.base)
     table.attrs["folder"] = str(folder.path)
     table.attrs["statuses"] = status_counts(table)
     return table

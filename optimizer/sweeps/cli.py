@@ -14,6 +14,7 @@ import yaml
 from ..errors import ScenarioError
 
 LOST = 4
+NOT_INSTALLED = 4  # as for a solver that is not installed
 INTERRUPTED = 130
 
 
@@ -41,7 +42,7 @@ def add_parser(commands) -> None:
 
 
 def command(args) -> int:
-    from . import RunsLost, sweep
+    from . import EngineNotInstalled, RunsLost, sweep
 
     if args.sweep is None and not args.grid:
         raise ScenarioError("nothing to sweep", field="sweep", valid="a SWEEP.yaml file, or --grid KEY=V1,V2,...")
@@ -56,6 +57,9 @@ def command(args) -> int:
     except RunsLost as error:
         print(f"error: {error}", file=sys.stderr)
         return LOST
+    except EngineNotInstalled as error:
+        print(f"error: {error}", file=sys.stderr)
+        return NOT_INSTALLED
     except KeyboardInterrupt:
         print("interrupted: the finished runs are saved; run the same command again to resume", file=sys.stderr)
         return INTERRUPTED

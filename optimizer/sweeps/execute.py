@@ -154,8 +154,22 @@ class SweepFolder:
         return self.runs / run_id
 
     def finished(self) -> set[str]:
-        """Runs with a record, except those that ended in error: a rerun tries those again."""
-        return {path.stem for path in self.runs.glob("*.json") if json.loads(path.read_bytes())["status"] != "error"}
+        """Runs with a record, except those that ended in error: a rerun tries those again, and
+        those whose record is empty or cut short (a disk that filled up, a copy that stopped)."""
+        records = {path.stem: self.read(path.stem) for path in self.runs.glob("*.json")}
+        damaged = sorted(run_id for run_id, record in records.items() if record is None)
+        if damaged:
+            print(f"note: {len(damaged)} run record(s) in {self.runs} are empty or incomplete and will be run again: "
+                  + ", ".join(damaged[:5]) + (", …" if len(damaged) > 5 else ""), file=sys.stderr)
+        return {run_id for run_id, record in records.items() if record is not None and record["status"] != "error"}
+
+    def read(self, run_id: str) -> dict | None:
+        """A run's record, or None if there is none or it is not a whole record."""
+        try:
+            record = json.loads(self.record_file(run_id).read_bytes())
+        except (OSError, ValueError):  # ValueError: not JSON, or not UTF-8
+            return None
+        return record if isinstance(record, dict) and RECORD_KEYS <= record.keys() else None
 
     def save(self, run: Run, base_hash: str, record: dict) -> None:
         data = {"run_id": run.run_id, "base": base_hash, "varied": run.varied, **record,
@@ -163,7 +177,16 @@ class SweepFolder:
         write_atomic(self.record_file(run.run_id), json.dumps(data, indent=1, allow_nan=False))
 
     def load(self, run_id: str) -> dict:
-        return json.loads(self.record_file(run_id).read_text(encoding="utf-8"))
+        record = self.read(run_id)
+        if record is None:
+            raise ScenarioError("the run's record is empty or incomplete", file=self.record_file(run_id),
+                                valid="resume the sweep (`optimizer sweep` on the same folder) to run it again")
+        return record
+
+
+# What every record holds (see run_record and SweepFolder.save); a record without them was cut short.
+RECORD_KEYS = {"run_id", "base", "varied", "status", "objective", "kpis", "seconds", "binding", "allocation",
+               "message", "finished"}
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
@@ -294,9 +317,19 @@ def _on_processes(workers: int, sweep: Sweep, tasks: Iterable[Task], finish) -> 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+class EngineNotInstalled(ImportError):
+    """A Dask scheduler was asked for but Dask distributed, an optional extra, is not installed."""
+
+
 def connect(address: str):
     """A Dask distributed client of the scheduler at `address` (bad input if it cannot be reached)."""
-    from distributed import Client
+    try:
+        from distributed import Client
+    except ImportError:
+        raise EngineNotInstalled(
+            "a sweep on a Dask scheduler needs Dask distributed, which is not installed here: "
+            'python -m pip install "cq-site-optimizer[distributed]" (in a clone: python -m pip install ".[distributed]")'
+        ) from None
 
     try:
         return Client(address, timeout=10)

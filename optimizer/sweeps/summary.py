@@ -10,7 +10,9 @@
   optimal plan gives it land and the share in which some optimal plan does.
 - ``kpi_ranges.csv``: per KPI over the runs with a solution: count, mean, std, min, 5 %, 50 %,
   95 %, max.
-- ``plots/kpis.png`` (histograms) and ``plots/selection.png`` (how often each pair is chosen).
+- ``plots/kpis.png`` (histograms) and ``plots/selection.png`` (how often each pair is chosen);
+  ``plots/map.svg`` (how often each district receives each category) where the base scenario's
+  units map to the boundaries (``optimizer.maps``).
 """
 
 from __future__ import annotations
@@ -38,10 +40,9 @@ def sweep_table(runs: list[Run], folder: SweepFolder) -> pd.DataFrame:
     """One row per run of `runs` that has a record in `folder`, in sweep order."""
     ids, varied, outcomes, kpis, details = [], [], [], [], []
     for run in runs:
-        path = folder.record_file(run.run_id)
-        if not path.exists():
+        record = folder.read(run.run_id)
+        if record is None:
             continue
-        record = json.loads(path.read_text(encoding="utf-8"))
         ids.append({"run": run.index, "run_id": run.run_id})
         varied.append({key: _cell(value) for key, value in record["varied"].items()})
         outcomes.append({"status": record["status"], "objective_value": record["objective"]})  # "objective" may vary
@@ -133,8 +134,9 @@ def kpi_ranges(table: pd.DataFrame) -> pd.DataFrame:
     return ranges.rename(columns={"5%": "p05", "50%": "p50", "95%": "p95"}).reset_index()
 
 
-def write_outputs(folder: Path, table: pd.DataFrame) -> list[Path]:
-    """sweep.csv, sweep.parquet, selection.csv, kpi_ranges.csv and plots/ (each written whole)."""
+def write_outputs(folder: Path, table: pd.DataFrame, base=None) -> list[Path]:
+    """sweep.csv, sweep.parquet, selection.csv, kpi_ranges.csv and plots/ (each written whole);
+    ``base``, the base scenario, places the units on a map."""
     files = {
         "sweep.csv": csv_bytes(table),
         "sweep.parquet": _parquet(table),
@@ -143,6 +145,13 @@ def write_outputs(folder: Path, table: pd.DataFrame) -> list[Path]:
     }
     (folder / "plots").mkdir(exist_ok=True)
     files.update({f"plots/{name}": image for name, image in plots(table).items()})
+    if base is not None and len(solved(table)):
+        from ..maps import selection_map
+
+        runs = solved(table)
+        svg = selection_map(base, allocations(runs), list(runs["run_id"]))
+        if svg is not None:
+            files["plots/map.svg"] = svg.encode("utf-8")
     for name, content in files.items():
         write_atomic(folder / name, content)
     return [folder / name for name in files]
