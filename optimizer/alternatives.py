@@ -72,6 +72,7 @@ objective, its gap and its loss against the best.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
@@ -441,19 +442,14 @@ def tie_break(model: Model, solution: Solution) -> Solution:
     rule = {"rule": "optimum, then least carbon, then least sum of SHA-256 weights of the variable names; "
                     "interchangeable units filled in table order",
             "least_carbon_t": least, "unique": final.verdict}
-    return _replaced(solution, values, model.objective_value(values), {**solution.options, "tie_break": rule})
+    return dataclasses.replace(solution, values=values, objective=model.objective_value(values),
+                               options={**solution.options, "tie_break": rule})
 
 
 def face_at(face: Face, plan: np.ndarray) -> Face:
     """``face`` with its last solve's basis and solution read as the point to assess."""
     face.solution, face.basis, face.values = face.highs.getSolution(), face.highs.getBasis(), plan
     return face
-
-
-def _replaced(solution: Solution, values, objective, options) -> Solution:
-    import dataclasses
-
-    return dataclasses.replace(solution, values=values, objective=objective, options=options)
 
 
 # ---------------------------------------------------------------- mixed-integer: next-best placements
@@ -463,7 +459,8 @@ def next_placements(result, count: int) -> pd.DataFrame:
     """The best placement and the ``count`` next-best distinct ones (no-good cuts on the binaries).
 
     One row per placement (0: the result's): objective, best bound, gap, loss against the best,
-    the binary decisions that are 1 (``unit:project`` names), and what changed against the best.
+    the binary decisions that are 1 (by variable name, e.g. ``y[project,unit]``), and those added and
+    removed against the best.
     """
     import highspy
 
