@@ -43,6 +43,7 @@ def solve(
     ``Result.warnings``. An infeasible scenario is explained in ``Result.diagnosis``
     (``optimizer.diagnosis``) unless ``diagnose`` is False.
     """
+    from .alternatives import analyse, asks_tables, tie_broken
     from .checks import run_checks
     from .diagnosis import diagnose as explain
     from .provenance import now
@@ -86,8 +87,12 @@ def solve(
         result = solve_multicriteria(scenario)
         result.timings = {**timings, **result.timings}
     else:
-        solution = solve_model(merged.solved if merged is not None else model, scenario.solver, progress)
+        solved = merged.solved if merged is not None else model
+        solution = solve_model(solved, scenario.solver, progress)
         timings["solve"] = solution.seconds
+        if scenario.analysis.tie_break:
+            with _timed(timings, "tie_break"):
+                solution = tie_broken(scenario, solved, solution)
         if merged is None:
             result = Result(scenario, model, solution, timings)
         elif solution.has_solution:
@@ -99,6 +104,9 @@ def solve(
             result = Result(scenario, full, dataclasses.replace(
                 solution, values=np.full(len(full.variables), np.nan), duals=np.full(len(full.constraints), np.nan),
                 options=options), timings)
+    if asks_tables(scenario):
+        with _timed(result.timings, "alternatives"):
+            analyse(result)
     result.provenance["started"] = started_at
     result.warnings[:0] = [f.text for f in findings if f.severity == "warning"]
     if diagnose and result.status == "infeasible":

@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         "--no-reduce", action="store_true", help="solve the full model, without merging interchangeable units first"
     )
     _objective_arguments(run)
+    _analysis_arguments(run)
 
     validate = commands.add_parser("validate", help="check a scenario without solving it")
     validate.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded Chongqing scenario)")
@@ -104,6 +105,46 @@ def check_writable(out: str | None, results_root: str) -> None:
 
 def _terminated(signum, frame):
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: no half-written results folder
+
+
+def share(text: str) -> float:
+    """A tolerance as a fraction: 0.01 or 1%."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text} is not a number or a percentage") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not in [0, 1) (or [0%, 100%))")
+    return value
+
+
+def _analysis_arguments(run) -> None:
+    group = run.add_argument_group("alternative optima (override the scenario's analysis settings)")
+    group.add_argument("--ranges", nargs="?", const=0.0, type=share, metavar="TOL",
+                       help="write land_ranges.csv: the least and most land of each unit-industry pair, zone and "
+                       "industry over the optimal plans (TOL 0, the default) or those within TOL, e.g. 1%%")
+    group.add_argument("--alternatives", type=int, metavar="K", help="write K near-optimal plans that differ as much "
+                       "as they can (alternatives.csv, alternatives_land.csv)")
+    group.add_argument("--within", type=share, metavar="EPS", help="how near the optimum those plans are (default 1%%)")
+    group.add_argument("--tie-break", action="store_true", help="pick the optimal plan by the documented rule (least "
+                       "carbon, then fixed weights): the same plan whichever solver, with or without --no-reduce")
+    group.add_argument("--placements", type=int, metavar="K",
+                       help="mixed-integer runs: write the K next-best distinct project placements (placements.csv)")
+
+
+def _with_analysis(scenario, args):
+    """The scenario with the analysis the command line asked for."""
+    changes = {name: getattr(args, name) for name in ("ranges", "alternatives", "within", "placements")
+               if getattr(args, name) is not None}
+    if args.tie_break:
+        changes["tie_break"] = True
+    if not changes:
+        return scenario
+    try:
+        return scenario.with_changes(analysis=changes)
+    except ScenarioError as error:
+        raise ScenarioError(error.problem, file="command line", field=f"--{error.field.split('.')[-1]}",
+                            valid=error.valid) from None
 
 
 def _objective_arguments(run) -> None:
@@ -256,7 +297,7 @@ def _run(args) -> int:
     progress = Progress(enabled=not args.quiet)
     progress.stage("loading the scenario")
     started_at, started = now(), time.perf_counter()
-    scenario = _with_objective(load_scenario(args.scenario), args)
+    scenario = _with_analysis(_with_objective(load_scenario(args.scenario), args), args)
     loaded = time.perf_counter() - started
     overrides = {"time_limit_s": args.time_limit} if args.time_limit else {}
     if args.gap is not None:
@@ -397,7 +438,7 @@ def _frontier_summary(table, folder: Path) -> str:
 
 
 def _summary(result, folder: Path) -> str:
-    from .report import PRICE_ZERO, price_in_words
+    from .report import PRICE_ZERO, price_in_words, uniqueness_line
 
     lines = [repr(result.scenario), f"status: {result.status}" + (f" ({result.solution.message})" if result.solution.message else "")]
     if result.has_solution:
@@ -412,6 +453,7 @@ def _summary(result, folder: Path) -> str:
         lines.append(f"land:   {k['land_km2']:,.2f} of {k['land_available_km2']:,.2f} km2 available")
         if result.model.is_mip and result.solution.best_bound is not None:
             lines.append(f"bound:  {result.solution.best_bound:,.1f}, relative gap {result.solution.gap:.3%}")
+        lines.append(f"plan:   {uniqueness_line(result)}")
         c = result.constraints
         # Limits that bind and are worth something; the carbon budget first, as the headline.
         binding = c[c["binding"] & (c["family"] != "land") & (c["shadow_price"].abs() > PRICE_ZERO)]

@@ -8,7 +8,9 @@ compares each run with the first, the baseline:
 - ``data_changes``: table rows (zones, units, industries) added, removed or with changed cells;
 - ``kpis``: each headline figure with its delta and delta in percent;
 - ``allocation_changes``: unit–industry pairs whose land appeared, vanished, or changed by more
-  than ``threshold`` (relative to the baseline's land, and at least 1e-6 km²);
+  than ``threshold`` (relative to the baseline's land, and at least 1e-6 km²); where both runs
+  have land ranges (``land_ranges.csv``, ``optimizer.alternatives``), only pairs whose ranges do
+  not overlap (by more than that): a move within the plans both runs find optimal is no change;
 - ``decision_changes``: the decisions that family tables record and the allocation does not
   (``DECISIONS``: project sites, retirements, park land), compared the same way;
 - ``constraint_changes``: limits that became binding or slack, appeared or vanished;
@@ -74,6 +76,7 @@ class Run:
     constraints: pd.DataFrame
     by_zone: pd.DataFrame
     decisions: dict[str, pd.DataFrame] = field(default_factory=dict)  # DECISIONS tables the run has
+    ranges: pd.DataFrame | None = None  # land_ranges.csv, when the run has it
 
 
 def decisions_in_folder(folder: Path) -> dict[str, pd.DataFrame]:
@@ -149,6 +152,7 @@ def run_from_folder(folder: str | Path) -> Run:
         constraints=read_csv(folder / "constraints.csv"),
         by_zone=read_csv(folder / "by_zone.csv"),
         decisions=decisions_in_folder(folder),
+        ranges=read_csv(folder / "land_ranges.csv") if (folder / "land_ranges.csv").is_file() else None,
     )
 
 
@@ -172,6 +176,7 @@ def run_from_result(result, label: str | None = None) -> Run:
         constraints=result.constraints,
         by_zone=result.by_zone,
         decisions=decisions_of(result),
+        ranges=result.method_tables.get("land_ranges"),
     )
 
 
@@ -428,8 +433,14 @@ def _allocation_changes(base: Run, run: Run, threshold: float):
     land = (base.allocation.set_index(key)["land_km2"].rename("before").to_frame()
             .join(run.allocation.set_index(key)["land_km2"].rename("after"), how="outer")
             .join(place.set_index(key)))
+    ranges = _unit_ranges(base, land.index), _unit_ranges(run, land.index)
     for (unit, industry), row in land.iterrows():
         before, after = row["before"], row["after"]
+        if ranges[0] is not None and ranges[1] is not None:
+            (low, high), (other_low, other_high) = ranges[0][unit, industry], ranges[1][unit, industry]
+            apart = max(low, other_low) - min(high, other_high)  # > 0: no plan of either has the other's land
+            if apart <= max(threshold * abs(0.0 if pd.isna(before) else before), NOISE_KM2):
+                continue
         if pd.isna(before) or pd.isna(after):
             change = "appeared" if pd.isna(before) else "vanished"
         elif abs(after - before) > max(threshold * abs(before), NOISE_KM2):
@@ -449,6 +460,16 @@ def _decision_changes(base: Run, run: Run, threshold: float):
     for table, place, column, change, before, after in decision_differences(base.decisions, run.decisions, differ):
         yield {"table": table, "id": place, "column": column, "run": run.label, "change": change,
                "baseline": "" if pd.isna(before) else _text(before), "value": "" if pd.isna(after) else _text(after)}
+
+
+def _unit_ranges(run: Run, pairs: pd.Index) -> dict | None:
+    """(least, most) land per unit–industry pair over the run's optimal plans; None without unit ranges.
+    A pair its table leaves out receives land in none of them."""
+    if run.ranges is None or not (run.ranges["level"] == "unit").any():
+        return None
+    rows = run.ranges[run.ranges["level"] == "unit"]
+    found = dict(zip(zip(rows["unit"], rows["industry"]), zip(rows["min_km2"], rows["max_km2"])))
+    return {pair: found.get(pair, (0.0, 0.0)) for pair in pairs}
 
 
 def _constraint_changes(base: Run, run: Run):

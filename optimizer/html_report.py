@@ -20,7 +20,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import charts, maps
-from .report import PRICE_ZERO, REPORT_ROWS, _fmt, price_in_words
+from .report import PRICE_ZERO, REPORT_ROWS, _fmt, price_in_words, uniqueness_line
 
 HEADERS = {
     "land_km2": "land (km²)",
@@ -136,6 +136,7 @@ def report_context(result) -> dict:
                    "seconds": result.solution.seconds},
         "warnings": list(result.warnings),
         "has_solution": result.has_solution,
+        "uniqueness": uniqueness_line(result) if result.has_solution else None,
         "diagnosis": result.diagnosis.to_dict() if result.diagnosis is not None else None,  # optimizer.diagnosis
         # A mixed-integer run: the proven bound, the gap, and what the shadow prices are duals of.
         "mip": {"bound": result.solution.best_bound, "gap": result.solution.gap, "basis": result.solution.dual_basis}

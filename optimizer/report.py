@@ -238,6 +238,28 @@ def _mip_lines(result) -> list[str]:
     return [f"- Best bound: {_fmt(s.best_bound)}, relative gap {_fmt(100 * s.gap, 4) if s.gap is not None else '–'}%"]
 
 
+def uniqueness_line(result) -> str:
+    """Whether the plan is the only optimal one, in a sentence, and what the run did about it."""
+    line = result.uniqueness.words()
+    if "tie_break" in result.solution.options:
+        line += " This plan is the one the tie-break rule picks (least carbon, then fixed weights per pair)."
+    elif result.uniqueness.verdict == "not unique" and "land_ranges" not in result.method_tables:
+        line += " Ask for ranges (--ranges) to see which parts are forced and which are free."
+    ranges = result.method_tables.get("land_ranges")
+    if ranges is not None:
+        pairs = ranges[ranges["level"] == "unit"]
+        tolerance = float(ranges["tolerance"].iloc[0]) if len(ranges) else 0.0
+        if not len(pairs):
+            line += " The ranges (land_ranges.csv) are by zone and industry."
+        elif tolerance == 0:
+            line += (f" Of the {len(pairs):,} unit–industry pairs that receive land in some optimal plan, "
+                     f"{int(pairs['forced'].sum()):,} are forced (the same land in every one; land_ranges.csv).")
+        else:
+            line += (f" Within {tolerance:.3g} of the optimum, {len(pairs):,} unit–industry pairs can receive land; "
+                     f"their least and most are in land_ranges.csv.")
+    return line
+
+
 def markdown_report(result) -> str:
     s = result.scenario
     criterion = result.model.criterion
@@ -251,6 +273,7 @@ def markdown_report(result) -> str:
         f"- Solver: {result.solution.solver} {result.solution.solver_version}, "
         f"{result.solution.seconds:.2f} s",
         *_mip_lines(result),
+        *([f"- Uniqueness: {uniqueness_line(result)}"] if result.has_solution else []),
         "",
     ]
     if result.warnings:

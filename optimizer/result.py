@@ -198,6 +198,13 @@ class Result:
                 tables.update(family.tables(self))
         return {**tables, **self.method_tables}
 
+    @cached_property
+    def uniqueness(self):
+        """Whether the optimal plan is the only one (``optimizer.alternatives.uniqueness``)."""
+        from .alternatives import uniqueness
+
+        return uniqueness(self)
+
     # ---- summary and saving
 
     def summary(self) -> dict:
@@ -216,6 +223,7 @@ class Result:
                 "gap": s.gap,
             },
             "kpis": self.kpis,
+            "uniqueness": self.uniqueness.to_dict(),
             "shadow_price_basis": s.dual_basis or None,
             "warnings": list(self.warnings),
             "solver": {"name": s.solver, "version": s.solver_version, "options": s.options, "seconds": s.seconds},

@@ -769,6 +769,22 @@ class ReportSettings(Settings):
     rings: tuple[Annotated[tuple[Id, ...], Field(min_length=1)], ...] = ()
 
 
+class AnalysisSettings(Settings):
+    """What a run works out about alternative optima (``optimizer.alternatives``), besides its plan.
+
+    ``ranges``: the tolerance of the land ranges (0: over the optimal plans; 0.01: within 1 % of
+    the optimum), none by default. ``alternatives``: how many near-optimal plans, within
+    ``within`` of the optimum. ``tie_break``: pick the optimal plan by the documented rule.
+    ``placements``: how many next-best project placements (mixed-integer runs).
+    """
+
+    ranges: Annotated[float, Field(ge=0, lt=1)] | None = None
+    alternatives: Annotated[int, Field(ge=0, le=100)] = 0
+    within: Annotated[float, Field(ge=0, lt=1)] = 0.01
+    tie_break: bool = False
+    placements: Annotated[int, Field(ge=0, le=100)] = 0
+
+
 class _SolverSection(Settings):
     """Solver settings validated on their own, their errors placed under ``solver.``."""
 
@@ -800,6 +816,7 @@ class Scenario(Settings):
     indicator_sharing: IndicatorSharing = IndicatorSharing()
     resources: dict[Id, Resource] = {}
     report: ReportSettings = ReportSettings()
+    analysis: AnalysisSettings = AnalysisSettings()
     projects: ProjectSettings | None = None
     sites: SitesSettings | None = None
     site_admission: SiteAdmission | None = None

@@ -56,7 +56,7 @@ def test_standard_output_holds_only_the_tools_own_lines(tmp_path):
     lines = loud.stdout.splitlines()
     assert lines[0].startswith("Scenario('chongqing-default'") and lines[1] == "status: optimal"
     assert lines[-1] == f"results: {tmp_path / 'l'}"
-    assert all(line.startswith(("Scenario(", "status:", "output:", "carbon:", "land:", "binds:", "        (+"))
+    assert all(line.startswith(("Scenario(", "status:", "output:", "carbon:", "land:", "plan:", "binds:", "        (+"))
                for line in lines[:-1]), lines
     checked = _console("validate", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr

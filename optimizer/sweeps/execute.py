@@ -71,7 +71,18 @@ def _compact(result) -> dict:
         "kpis": {name: _finite(value) for name, value in result.kpis.items()},
         "allocation": [[u, k, float(x)] for u, k, x in allocation[["unit", "industry", "land_km2"]].itertuples(index=False)],
         "binding": {name: _finite(price) for name, price in zip(binding["name"], binding["shadow_price"])},
+        **_ranges(result),
     }
+
+
+def _ranges(result) -> dict:
+    """The land ranges of unit–industry pairs, when the scenario asks for them (``analysis.ranges``)."""
+    table = result.method_tables.get("land_ranges")
+    if table is None:
+        return {}
+    rows = table[table["level"] == "unit"]
+    return {"ranges": [[u, k, float(low), float(high)] for u, k, low, high in
+                       rows[["unit", "industry", "min_km2", "max_km2"]].itertuples(index=False)]}
 
 
 def _finite(value) -> float | None:

@@ -5,7 +5,9 @@
   ``seconds``, ``binding`` (JSON: binding limit → shadow price), ``allocation`` (JSON:
   ``"unit:industry"`` → km²) and ``message``.
 - ``selection.csv``: per unit–industry pair chosen in any run with a solution: the share of those
-  runs that give it land, and its land (mean over all of them, min, max, mean where chosen).
+  runs that give it land, and its land (mean over all of them, min, max, mean where chosen); when
+  every run has land ranges (the scenario's ``analysis.ranges``), the share of runs in which every
+  optimal plan gives it land and the share in which some optimal plan does.
 - ``kpi_ranges.csv``: per KPI over the runs with a solution: count, mean, std, min, 5 %, 50 %,
   95 %, max.
 - ``plots/kpis.png`` (histograms) and ``plots/selection.png`` (how often each pair is chosen);
@@ -50,6 +52,8 @@ def sweep_table(runs: list[Run], folder: SweepFolder) -> pd.DataFrame:
             "binding": json.dumps(record["binding"]),
             "allocation": json.dumps({f"{u}:{k}": x for u, k, x in record["allocation"]}),
             "message": record["message"],
+            **({"ranges": json.dumps({f"{u}:{k}": [low, high] for u, k, low, high in record["ranges"]})}
+               if "ranges" in record else {}),
         })
     # Built in parts so that the columns keep their places when some runs lack some values.
     parts = [pd.DataFrame(rows, index=range(len(ids))) for rows in (ids, varied, outcomes, kpis, details)]
@@ -96,7 +100,21 @@ def selection(table: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
     order = land.drop_duplicates(["unit", "industry"])[["unit", "industry"]]  # the model's order
     result = order.merge(result, on=["unit", "industry"])
+    if "ranges" in runs and runs["ranges"].notna().all():  # every run has land ranges (analysis.ranges)
+        result = result.merge(_in_optimal_plans(runs), on=["unit", "industry"], how="left").fillna(
+            {"share_in_every_plan": 0.0, "share_in_some_plan": 0.0})
+        columns = [*columns, "share_in_every_plan", "share_in_some_plan"]
     return result.sort_values(["share_of_runs", "land_mean_km2"], ascending=False, kind="stable")[columns]
+
+
+def _in_optimal_plans(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per pair: the share of runs in which every optimal plan gives it land (its least > 0), and
+    in which some optimal plan does (its most > 0)."""
+    rows = [(*pair.split(":", 1), low > CHOSEN, high > CHOSEN)
+            for cell in runs["ranges"] for pair, (low, high) in json.loads(cell).items()]
+    frame = pd.DataFrame(rows, columns=["unit", "industry", "every", "some"])
+    shares = frame.groupby(["unit", "industry"], sort=False)[["every", "some"]].sum() / len(runs)
+    return shares.rename(columns={"every": "share_in_every_plan", "some": "share_in_some_plan"}).reset_index()
 
 
 def kpi_columns(table: pd.DataFrame) -> list[str]:
