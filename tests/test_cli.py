@@ -156,18 +156,27 @@ def test_a_run_does_without_numpys_huge_pages_unless_told(tmp_path, monkeypatch)
 
 def test_report_sentences_read_right(tmp_path):
     """Names rather than ids, no 'nan', a share rule in words, and no 'binding' line worth nothing."""
-    # Zone a must give g (lo) half its 10 km²; lo's maximum of 5 km² then binds but is worth nothing.
-    path = write_tiny(tmp_path / "s", {"zoning": {"a": {"admits": ["m", "g"], "share_min": {"g": 0.5}},
-                                                  "b": {"admits": ["m", "g"]}}}, industries=industries(lo=(None, 5)))
-    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    # Zone a must give g (lo) half its 10 km²: lo 5 and hi 5 there, hi 5 in u2 (output 120). One km²
+    # less of lo in zone a goes to hi: 10 − 4 = 6 (100m yuan); one more km² in u1 is half hi, half
+    # lo: 7. Three binding rows and three basic variables: the prices are unique.
+    zoning = {"a": {"admits": ["m", "g"], "share_min": {"g": 0.5}}, "b": {"admits": ["m", "g"]}}
+    assert main(["run", str(write_tiny(tmp_path / "s", {"zoning": zoning})), "--out", str(tmp_path / "out"),
+                 "--quiet"]) == 0
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "nan" not in report and "| –" in report  # industries without min_km2
-    # One km² less of lo in zone a goes to hi: 10 − 4 = 6 (100m yuan).
     assert ("- `share_min[a,g]`: g takes at least 50% of the land allocated in Zone A — one km² less would add 600.0 "
             "million yuan output.") in report
-    assert "- `land[u1]`: land available in Unit one — one km² more would add" in report
-    assert "industry_max[lo]" not in report and "would add 0 yuan" not in report
-    assert "- 1 more limit(s) are met exactly but have price 0" in report
+    assert "- `land[u1]`: land available in Unit one — one km² more would add 700.0 million yuan output." in report
+    # With lo at most 5 km², that maximum is met exactly too: the rows' prices are then not unique
+    # (HiGHS versions split them differently), but every limit met at price 0 is counted, not listed.
+    bounded = write_tiny(tmp_path / "b", {"zoning": zoning}, industries=industries(lo=(None, 5)))
+    assert main(["run", str(bounded), "--out", str(tmp_path / "bounded"), "--quiet"]) == 0
+    report = (tmp_path / "bounded" / "report.md").read_text(encoding="utf-8")
+    constraints = pd.read_csv(tmp_path / "bounded" / "constraints.csv")
+    free = constraints[constraints["binding"] & (constraints["shadow_price"].abs() <= 1e-9)]
+    assert len(free) >= 1 and "would add 0 yuan" not in report
+    assert f"- {len(free)} more limit(s) are met exactly but have price 0" in report
+    assert all(f"`{name}`" not in report for name in free["name"])
 
 
 @pytest.mark.parametrize("args, message", [
