@@ -7,10 +7,11 @@ import pytest
 
 import optimizer
 from optimizer import alternatives
+from optimizer.csvfile import read_csv
 from optimizer.merge import MergedResult
 from optimizer.solve import highs_arrays, new_highs
 
-from conftest import industries, write_tiny
+from conftest import DISTRICTS, industries, write_tiny
 
 # Two identical units of 5 km² in zone a, and only industry hi (at most 5 km²) admitted there:
 # the optimum puts 5 km² of hi anywhere in the pair, so each unit's hi ranges over [0, 5].
@@ -75,10 +76,10 @@ def _optimum_with(model, columns, low, high):
     return highs.getInfo().objective_function_value
 
 
-def test_each_range_end_is_exact(default_result):
+def test_each_range_end_is_exact(districts_result):
     """Fixing a quantity at either end keeps the optimum; a little beyond it loses it."""
-    model, optimum = default_result.model, default_result.objective
-    table = alternatives.land_ranges(default_result)
+    model, optimum = districts_result.model, districts_result.objective
+    table = alternatives.land_ranges(districts_result)
     variables = model.variables
     moving = table[(table["level"] == "unit") & (table["width_km2"] > 0.01)].head(8)
     assert len(moving) == 8
@@ -90,16 +91,17 @@ def test_each_range_end_is_exact(default_result):
             assert worse is None or worse < optimum - 1e-7 * optimum, (row.unit, row.industry, end)
 
 
-def test_the_default_is_not_unique_and_says_so(default_result):
-    verdict = default_result.uniqueness
+def test_the_district_scenario_is_not_unique_and_says_so(districts_result):
+    # Its units are alike within a zone: the plan per unit is a free choice (issue 15).
+    verdict = districts_result.uniqueness
     assert verdict.verdict == "not unique" and verdict.movement > 1
-    assert "not unique" in default_result.summary()["uniqueness"]["in_words"]
+    assert "not unique" in districts_result.summary()["uniqueness"]["in_words"]
 
 
 def test_tie_break_gives_one_plan_whichever_solver_and_reduction():
-    scenario = optimizer.load_scenario().with_changes(analysis={"tie_break": True})
+    scenario = optimizer.load_scenario(DISTRICTS).with_changes(analysis={"tie_break": True})
     runs = [optimizer.solve(scenario), optimizer.solve(scenario, solver="cbc"), optimizer.solve(scenario, reduce=False)]
-    plain = [optimizer.solve(), optimizer.solve(reduce=False)]
+    plain = [optimizer.solve(DISTRICTS), optimizer.solve(DISTRICTS, reduce=False)]
     land = [r.allocation.set_index(["unit", "industry"])["land_km2"] for r in runs]
     for other in land[1:]:
         joined = land[0].to_frame("a").join(other.rename("b"), how="outer").fillna(0.0)
@@ -111,10 +113,10 @@ def test_tie_break_gives_one_plan_whichever_solver_and_reduction():
         assert run.solution.options["tie_break"]["unique"] == "unique"
 
 
-def test_near_optimal_plans_keep_within_epsilon_and_differ(default_result):
-    plans, land = alternatives.near_optimal_plans(default_result, 3, epsilon=0.02)
+def test_near_optimal_plans_keep_within_epsilon_and_differ(districts_result):
+    plans, land = alternatives.near_optimal_plans(districts_result, 3, epsilon=0.02)
     assert list(plans["plan"]) == [0, 1, 2, 3]
-    assert (plans["objective"] >= default_result.objective * 0.98 * (1 - 1e-9)).all()
+    assert (plans["objective"] >= districts_result.objective * 0.98 * (1 - 1e-9)).all()
     assert (plans.loc[1:, "new_pairs"] > 0).all() and (plans.loc[1:, "l1_from_optimum_km2"] > 1).all()
     for plan, group in land.groupby("plan"):  # each plan's land sums to its KPI
         assert group["land_km2"].sum() == pytest.approx(plans.loc[plan, "land_km2"])
@@ -124,10 +126,8 @@ def test_run_writes_the_tables_asked_for(tmp_path):
     from optimizer.cli import main
 
     out = tmp_path / "run"
-    assert main(["run", "--ranges", "--alternatives", "2", "--out", str(out), "--quiet"]) == 0
-    import pandas as pd
-
-    ranges = pd.read_csv(out / "land_ranges.csv", keep_default_na=False)
+    assert main(["run", str(DISTRICTS), "--ranges", "--alternatives", "2", "--out", str(out), "--quiet"]) == 0
+    ranges = read_csv(out / "land_ranges.csv")
     assert list(ranges.columns[:7]) == ["level", "unit", "zone", "industry", "land_km2", "min_km2", "max_km2"]
     assert (ranges["min_km2"] <= ranges["land_km2"] + 1e-9).all() and (ranges["land_km2"] <= ranges["max_km2"] + 1e-9).all()
     assert (out / "alternatives.csv").is_file() and (out / "alternatives_land.csv").is_file()
@@ -146,9 +146,9 @@ def test_next_best_placements_are_no_better_and_differ():
 
 
 def test_compare_counts_only_moves_out_of_the_ranges():
-    scenario = optimizer.load_scenario().with_changes(analysis={"ranges": 0})
+    scenario = optimizer.load_scenario(DISTRICTS).with_changes(analysis={"ranges": 0})
     highs, cbc = optimizer.solve(scenario), optimizer.solve(scenario, solver="cbc")
-    plain = optimizer.compare([optimizer.solve(), optimizer.solve(solver="cbc")]).allocation_changes
+    plain = optimizer.compare([optimizer.solve(DISTRICTS), optimizer.solve(DISTRICTS, solver="cbc")]).allocation_changes
     assert len(plain) > 0  # the solvers' tie-break moves
     assert optimizer.compare([highs, cbc]).allocation_changes.empty  # none leaves the optimal plans' ranges
 
