@@ -26,7 +26,10 @@ hard to find, and a small LP finds them:
 Where the structure does not hold (integer variables, i.e. projects; many coupling rows per
 unit; many columns outside every unit row) ``solve_arrays`` declines with the reason, and the
 plain solver should run. The input is ``optimizer.solve.highs_arrays(model)``'s tuple, as given
-to ``Highs.passModel``.
+to ``Highs.passModel``; the output's ``values`` are per column and ``duals`` per row of that
+model, in its order, duals as d(objective)/d(rhs) like ``Solution.duals``. Not yet a solver
+option: on 50,000 continuous cells it is still slower than HiGHS's interior point on the whole
+matrix (``benchmarks/README.md``), because each round adds a column to most cells.
 """
 
 from __future__ import annotations
@@ -373,7 +376,7 @@ def _warm_prices(a: _Arrays, unit, is_unit_row, order, first, threads) -> np.nda
 
     from .solve import new_highs
 
-    m, n = a.shape
+    m = a.shape[0]
     y = np.zeros(m)
     units = len(first)
     if units <= SAMPLE_UNITS:

@@ -142,7 +142,8 @@ def test_integer_variables_and_many_coupling_rows_are_declined():
     assert found.status == "not_applicable" and "coupling rows" in found.reason
 
 
-def test_a_generated_grid_gives_the_tools_optimum_and_prices(tmp_path):
+def test_a_generated_grid_gives_the_tools_optimum_and_prices(tmp_path, monkeypatch):
+    monkeypatch.setattr(decomposition, "SAMPLE_UNITS", 100)  # the warm start's sampled LP runs too
     sys.path.insert(0, str(BENCHMARKS))
     try:
         from generate import generate
