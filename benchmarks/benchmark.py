@@ -362,7 +362,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated cell counts")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profiles", type=int, default=4, help="land-use profiles per zone (0: all cells distinct)")
+    parser.add_argument("--profiles", type=int, default=0,
+                        help="land-use profiles per zone (generate.py): the best case for merging; "
+                             "default 0, continuous per-cell multipliers")
     parser.add_argument("--naive-max", type=int, default=50_000, help="skip the naive model above this many cells")
     parser.add_argument("--compare-solvers", action="store_true", help="also time HiGHS's other algorithms and CBC")
     parser.add_argument("--repeats", type=int, default=1,

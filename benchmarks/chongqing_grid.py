@@ -24,7 +24,10 @@ What each cell is, and where each number comes from:
   industry and services better, and ecological uses worse; the exponent is an assumption).
 - **Cell factor (synthetic).** 0.9, 0.95, 1, 1.05 or 1.1, drawn per lattice position from a
   fixed seed (``SEED``): a stand-in for local suitability that no data here describes. Five steps (not a
-  continuum) keep cells of a district alike enough for the exact merge to find classes.
+  continuum) keep cells of a district alike enough for the exact merge to find classes: the best
+  case for merging. ``--continuous`` draws the factor uniformly from 0.9–1.1 per cell and per
+  category instead (six decimals), as real suitability data would be: no two cells alike, nothing
+  merges (``benchmarks/decomposition.py`` measures that variant).
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ def cells(km: float) -> pd.DataFrame:
                          "adcode": adcode[keep]})
 
 
-def generate(km: float, folder: Path) -> Path:
+def generate(km: float, folder: Path, continuous: bool = False) -> Path:
     """Write the grid scenario into ``folder``; returns the YAML path."""
     default = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
     zones = pd.read_csv(DEFAULT.parent / default["zones"])
@@ -95,19 +98,25 @@ def generate(km: float, folder: Path) -> Path:
     density = districts["population_10k"] / districts["area_km2"]
     factor = np.clip((density / density.median()) ** 0.1, 0.8, 1.25).reindex(grid["adcode"]).to_numpy()
     # One draw per lattice position from a fixed seed: the same file every time.
-    picks = np.random.default_rng(SEED).integers(0, len(CELL_FACTORS), (grid["row"].max() + 1, grid["column"].max() + 1))
-    cell = CELL_FACTORS[picks[grid["row"], grid["column"]]]
+    rng = np.random.default_rng(SEED)
+    lattice = (grid["row"].max() + 1, grid["column"].max() + 1)
+    if continuous:  # one factor per lattice position and category
+        cell = rng.uniform(0.9, 1.1, (*lattice, len(categories)))[grid["row"], grid["column"]]
+    else:
+        cell = np.repeat(CELL_FACTORS[rng.integers(0, len(CELL_FACTORS), lattice)][grid["row"], grid["column"], None],
+                         len(categories), axis=1)
     base = district["land_intensity"].to_numpy()
-    for category in categories:
+    for j, category in enumerate(categories):
         density_factor = 1 / factor if category in ECOLOGICAL else factor
-        units[f"land_intensity_{category}"] = np.round(base * density_factor * cell, 6)
+        units[f"land_intensity_{category}"] = np.round(base * density_factor * cell[:, j], 6)
 
     scenario = {
-        "name": f"chongqing-grid-{km:g}km",
+        "name": f"chongqing-grid-{km:g}km{'-continuous' if continuous else ''}",
         "description": (f"The Chongqing default on a real {km:g} km grid: {len(units):,} cells of the equal-area "
                         "plane inside the 38 districts (inputs/boundaries), each with its district's land shared "
                         "equally and multipliers derived from district density (estimate) times a synthetic cell "
-                        "factor (benchmarks/chongqing_grid.py)."),
+                        f"factor, {'continuous per cell and category' if continuous else 'five steps'} "
+                        "(benchmarks/chongqing_grid.py)."),
         "zones": "zones.csv",
         "units": "units.csv",
         "industries": "industries.csv",
@@ -128,11 +137,14 @@ def generate(km: float, folder: Path) -> Path:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--km", type=float, default=1.0, help="cell side (km)")
-    parser.add_argument("--out", help="folder (default benchmarks/scenarios/chongqing-grid-<km>km)")
+    parser.add_argument("--continuous", action="store_true",
+                        help="a continuous cell factor per cell and category (no two cells alike)")
+    parser.add_argument("--out", help="folder (default benchmarks/scenarios/chongqing-grid-<km>km[-continuous])")
     args = parser.parse_args(argv)
-    folder = Path(args.out or ROOT / "benchmarks" / "scenarios" / f"chongqing-grid-{args.km:g}km")
+    name = f"chongqing-grid-{args.km:g}km{'-continuous' if args.continuous else ''}"
+    folder = Path(args.out or ROOT / "benchmarks" / "scenarios" / name)
     started = time.perf_counter()
-    path = generate(args.km, folder)
+    path = generate(args.km, folder, args.continuous)
     print(f"{path} ({time.perf_counter() - started:.1f} s)")
 
 

@@ -10,11 +10,14 @@ What a generated scenario is (a stand-in for a 1 km grid, not data):
 - **Cells.** N planning units, each in one of the default's five zones, drawn with probability
   proportional to the zone's area (every zone gets at least one cell). Each cell has available
   land uniform in [0.02, 0.30] km² (three decimals).
-- **Productivity.** Each zone has ``--profiles`` land-use profiles (e.g. urban, park, rural); a
-  profile is a multiplier per industry category, the zone's land intensity in the default times
-  a factor in 0.6–1.4 (steps of 0.05). Every cell takes one of its zone's profiles, written as
-  ``land_intensity_<category>`` columns. ``--profiles 0`` gives every cell its own multipliers
-  (then no two cells are interchangeable and the exact aggregation finds nothing to merge).
+- **Productivity (default: continuous, as real land data is).** Every cell has its own
+  multiplier per industry category, the zone's land intensity in the default times a factor
+  drawn uniformly from 0.6–1.4 (six decimals), written as ``land_intensity_<category>`` columns:
+  no two cells are alike, so the exact merge (``optimizer/merge.py``, ``optimizer/reduce.py``)
+  finds nothing to merge.
+- **Profiles (``--profiles N``: the best case for merging, not realistic).** Each zone has N
+  land-use profiles (e.g. urban, park, rural) with factors on steps of 0.05, and every cell
+  copies one of them: 50,000 cells are then at most 5·N classes, and the merge solves those.
 - **Industries.** The default's 16 industries and coefficients; their ``min_km2``/``max_km2``
   bounds scaled by total land / the default's total land (150.95 km²).
 - **Rules.** ``--zoning open`` (default): every zone admits every category (the multipliers
@@ -37,7 +40,7 @@ DEFAULT = ROOT / "inputs" / "chongqing-districts.yaml"  # the 38 districts, zone
 SIZES = (38, 1_000, 10_000, 50_000)
 
 
-def generate(n: int, folder: Path, seed: int = 1, profiles: int = 4, zoning: str = "open") -> Path:
+def generate(n: int, folder: Path, seed: int = 1, profiles: int = 0, zoning: str = "open") -> Path:
     """Write the scenario of ``n`` cells into ``folder``; returns the YAML path."""
     default = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
     zones = pd.read_csv(DEFAULT.parent / default["zones"])
@@ -83,7 +86,7 @@ def generate(n: int, folder: Path, seed: int = 1, profiles: int = 4, zoning: str
     scenario = {
         "name": f"grid-{n}",
         "description": f"Generated: {n} grid cells × {len(industries)} industries, seed {seed}, "
-                       f"{profiles or 'distinct'} profiles per zone, {zoning} zoning (benchmarks/generate.py).",
+                       f"{f'{profiles} profiles per zone' if profiles else 'continuous per-cell multipliers'}, {zoning} zoning (benchmarks/generate.py).",
         "zones": "zones.csv",
         "units": "units.csv",
         "industries": "industries.csv",
@@ -105,7 +108,9 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated cell counts")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "scenarios"))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profiles", type=int, default=4, help="land-use profiles per zone (0: every cell distinct)")
+    parser.add_argument("--profiles", type=int, default=0,
+                        help="land-use profiles per zone that cells copy: the best case for merging "
+                             "(default 0: continuous per-cell multipliers, no two cells alike)")
     parser.add_argument("--zoning", choices=("open", "default"), default="open")
     args = parser.parse_args(argv)
     for n in (int(size) for size in args.sizes.split(",")):

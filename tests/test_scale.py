@@ -321,7 +321,7 @@ def test_generated_grid_is_deterministic_and_merges(tmp_path):
         from generate import generate
     finally:
         sys.path.remove(str(BENCHMARKS))
-    first, second = generate(60, tmp_path / "a", seed=3), generate(60, tmp_path / "b", seed=3)
+    first, second = generate(60, tmp_path / "a", seed=3, profiles=4), generate(60, tmp_path / "b", seed=3, profiles=4)
     for name in ("grid.yaml", "units.csv", "industries.csv"):
         assert (first.parent / name).read_bytes() == (second.parent / name).read_bytes()
     scenario = optimizer.load_scenario(first)
@@ -340,7 +340,7 @@ def test_checks_of_the_merged_grid_say_what_those_of_the_full_grid_say(tmp_path)
         from generate import generate
     finally:
         sys.path.remove(str(BENCHMARKS))
-    grid = optimizer.load_scenario(generate(60, tmp_path / "g", seed=3))
+    grid = optimizer.load_scenario(generate(60, tmp_path / "g", seed=3, profiles=4))
     land = sum(unit.land_km2 for unit in grid.units)
     first, second = grid.industries[0], grid.industries[1]
     variants = {
