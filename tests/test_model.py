@@ -50,7 +50,7 @@ def test_a_family_adding_variables_is_covered_by_land_carbon_and_bounds(tmp_path
 def test_candidate_pairs_are_the_same_whether_pandas_keeps_text_in_arrow_or_in_objects(monkeypatch):
     import numpy as np
 
-    from optimizer import model
+    from optimizer.compile import model
 
     scenario = optimizer.load_scenario()  # 38 districts × 16 industries
     arrow = model.candidate_pairs(scenario)

@@ -19,8 +19,9 @@ import pytest
 import yaml
 
 import optimizer
-from optimizer.errors import ScenarioError
-from optimizer.rules import agglomeration, site_preference
+from optimizer.core.errors import ScenarioError
+from optimizer.rules import agglomeration
+from optimizer.rules import site_preference
 
 from conftest import write_tiny
 

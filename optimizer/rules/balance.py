@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..model import names
-from ._report import prices
+from ..compile.model import names
+from .family import prices
 
 FAMILY = "balance"
 MEASURES = {  # measure -> (quantity column, units column of capacity, row unit, quantity words, capacity words)

@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..criteria import criteria_of
-from ..model import land_intensity_at
-from ._report import values_of, with_prices
+from ..core.criteria import criteria_of
+from ..compile.model import land_intensity_at
+from .family import values_of, with_prices
 
 FAMILY = "capacity_replacement"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import names
+from ..compile.model import names
 
 FAMILY = "carbon"
 TONNES_PER_MT = 1e6

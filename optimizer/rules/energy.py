@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..criteria import TEN_THOUSAND_YUAN_PER_100M
-from ._report import with_prices
+from ..core.criteria import TEN_THOUSAND_YUAN_PER_100M
+from .family import with_prices
 
 FAMILY = "energy"
 TCE_PER_MTCE = 1e6

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..model import names
-from ._report import with_prices
+from ..compile.model import names
+from .family import with_prices
 
 FAMILY = "industry_chains"
 

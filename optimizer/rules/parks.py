@@ -32,10 +32,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..criteria import TEN_THOUSAND_YUAN_PER_100M
-from ..model import candidate_pairs
+from ..core.criteria import TEN_THOUSAND_YUAN_PER_100M
+from ..compile.model import candidate_pairs
 from . import zoning
-from ._report import values_of, with_prices
+from .family import values_of, with_prices
 
 FAMILY = "parks"
 

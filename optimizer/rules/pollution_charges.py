@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..model import names
-from ._report import values_of, with_prices
+from ..compile.model import names
+from .family import values_of, with_prices
 
 FAMILY = "pollution_charges"
 YUAN_PER_100M = 1e8

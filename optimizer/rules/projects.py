@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..criteria import CRITERIA, TOTAL_COLUMNS, criteria_of
+from ..core.criteria import CRITERIA, TOTAL_COLUMNS, criteria_of
 
 FAMILY = "projects"
 KIND = "project"
@@ -281,7 +281,7 @@ class _Effects:
     """
 
     def __init__(self, result, positions: np.ndarray):
-        from ..result import binding_tolerance
+        from ..results.result import binding_tolerance
 
         model, table = result.model, result.constraints
         self.table = table

@@ -30,9 +30,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..model import land_intensity_at, names
+from ..compile.model import land_intensity_at, names
 from .projects import KIND as PROJECT
-from ._report import with_prices
+from .family import with_prices
 
 FAMILY = "resources"
 

@@ -91,7 +91,7 @@ def tables(result) -> dict[str, pd.DataFrame]:
     scenario = result.scenario
     if scenario.site_admission is None:
         return {}
-    from ..model import candidate_pairs
+    from ..compile.model import candidate_pairs
     from . import zoning
 
     pairs = candidate_pairs(scenario)

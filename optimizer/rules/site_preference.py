@@ -33,7 +33,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import agglomeration, sites
+from . import agglomeration
+from . import sites
 
 FAMILY = "site_preference"
 

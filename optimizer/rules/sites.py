@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._report import values_of
+from .family import values_of
 
 FAMILY = "sites"
 NODES = {"port": "port", "rail_hub": "rail", "road_hub": "road", "airport": "air"}
@@ -102,7 +102,8 @@ def tables(result) -> dict[str, pd.DataFrame]:
     scenario = result.scenario
     if scenario.sites is None:
         return {}
-    from . import agglomeration, site_preference
+    from . import agglomeration
+    from . import site_preference
 
     placed = values_of(result, "land")
     placed = placed[placed["value"] > 1e-9]

@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..criteria import TEN_THOUSAND_YUAN_PER_100M
-from ..model import names
+from ..core.criteria import TEN_THOUSAND_YUAN_PER_100M
+from ..compile.model import names
 from . import site_admission
 
 FAMILY = "zoning"
