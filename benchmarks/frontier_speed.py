@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import optimizer
 from optimizer.compile.model import build
-from optimizer.solvers.dispatch import solve_model
+from optimizer.reduction.solve import solve_model
 from optimizer.results.result import Result
 
 POINTS = 21

@@ -15,9 +15,9 @@ from .compile.model import Model, build
 from .core.errors import ScenarioError, SolverUnavailable
 from .core.version import __version__
 from .reporting.comparison import Comparison, compare
-from .reporting.manifest import rerun
 from .results.result import Result
 from .scenario.model import Scenario, default_scenario_path, load_scenario
+from .workflows.rerun import rerun
 from .workflows.run import solve
 from .workflows.sweeps import sweep, sweep_result
 

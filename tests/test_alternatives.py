@@ -7,7 +7,7 @@ import pytest
 
 import optimizer
 from optimizer.analysis import alternatives
-from optimizer.reduction.scenario_merge import MergedResult
+from optimizer.results.merged import MergedResult
 from optimizer.solvers.dispatch import highs_arrays, new_highs
 
 from conftest import industries, write_tiny

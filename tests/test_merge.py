@@ -19,8 +19,10 @@ import optimizer.workflows.run
 import optimizer.rules
 from conftest import write_tiny
 from optimizer.compile.presolve import run_checks
-from optimizer.reduction.scenario_merge import MergedResult, merge_units
+from optimizer.reduction.scenario_merge import merge_units
+from optimizer.results.merged import MergedResult
 from optimizer.compile.model import build
+from optimizer.reduction.matrix_merge import reduction_of
 from optimizer.core.progress import Progress
 from optimizer.scenario.model import validate_scenario
 from test_scale import SAME_ZONE_UNITS, certify, instances
@@ -40,7 +42,7 @@ def assert_same_program(scenario):
     merged = optimizer.workflows.run._merged_model(scenario, {}, Progress(enabled=False))
     if merged is None:
         return
-    reference = build(scenario).reduction
+    reference = reduction_of(build(scenario))
     expected = reference.model if reference is not None else build(scenario)
     got, want = merged.solved.matrix, expected.matrix
     for field in ("start", "index", "value", "row_lower", "row_upper"):

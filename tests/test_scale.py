@@ -26,7 +26,7 @@ from optimizer.compile.presolve import run_checks
 from optimizer.cli import main
 from optimizer.compile.model import build
 from optimizer.core.progress import Progress
-from optimizer.reduction.matrix_merge import reduce
+from optimizer.reduction.matrix_merge import reduce, reduction_of
 from optimizer.scenario.model import ScenarioError, _frame, _validate_columns, _validate_row, validate_scenario
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -190,8 +190,8 @@ def instances(draw):
 def test_merging_keeps_the_optimum_and_every_rule(data):
     scenario = validate_scenario(data, None)
     model = build(scenario)
-    if model.reduction is not None:  # the presolve checks say the same of the merged model
-        assert _findings(model.reduction.model) == _findings(model)
+    if reduction_of(model) is not None:  # the presolve checks say the same of the merged model
+        assert _findings(reduction_of(model).model) == _findings(model)
     full = optimizer.solve(scenario, reduce=False)
     merged = optimizer.solve(scenario)
     assert merged.status == full.status
@@ -352,8 +352,8 @@ def test_checks_of_the_merged_grid_say_what_those_of_the_full_grid_say(tmp_path)
     }
     for check, changes in variants.items():
         model = build(grid.with_changes(**changes))
-        assert model.reduction is not None
-        full, merged = _findings(model), _findings(model.reduction.model)
+        assert reduction_of(model) is not None
+        full, merged = _findings(model), _findings(reduction_of(model).model)
         assert check in {finding[0] for finding in full} and merged == full, check
 
 

@@ -57,7 +57,7 @@ solver found the optimum and whether units were merged: (1) the optimum z*; (2) 
 plans, the least carbon; (3) among those, the least Σ w_j·x_j, where w_j ∈ [1, 2) is a fixed
 weight per variable from the SHA-256 of its name (so the same on every machine). Generic
 weights make that last minimiser unique (it is checked: ``uniqueness`` of the last pass).
-The passes run on the model with its interchangeable units merged (``Model.reduction``, even
+The passes run on the model with its interchangeable units merged (``reduction_of(model)``, even
 with ``--no-reduce``), and its solution is split onto the units in table order (the split of
 ``optimizer.reduce``): the units of a class are interchangeable, so that split is itself part
 of the rule. The shadow prices of the first solve are kept: a dual optimal solution is
@@ -80,6 +80,7 @@ import numpy as np
 import pandas as pd
 
 from ..compile.model import Model
+from ..reduction.matrix_merge import reduction_of
 from ..solvers.dispatch import LARGE_LP, Solution, highs_arrays, new_highs
 
 FORCED = 1e-5  # km²: a range this narrow on the optimal face is a forced quantity
@@ -419,7 +420,7 @@ def tie_break(model: Model, solution: Solution) -> Solution:
     ``solution`` must be optimal; its duals, status and solver details are kept, its values
     and objective replaced, and ``options["tie_break"]`` says what was done.
     """
-    reduction = model.reduction
+    reduction = reduction_of(model)
     target = reduction.model if reduction is not None else model
     face = Face(target)
     carbon = target.criterion_vector("carbon")

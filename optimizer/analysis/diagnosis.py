@@ -27,102 +27,18 @@ If stages 1–2 stop early, stage 0's answer is reported, marked as not proved t
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from ..compile.presolve import Finding
+from ..core.outcomes import Change, Diagnosis, Finding
 from ..compile.soft_limits import DIRECTIONS, add_violations
 from ..compile.model import ModelBuilder, assemble
 from ..solvers.dispatch import run_solver
 
 RELATIVE_CAP = 1e3
 _RELAXED = 1e-7  # a relative violation below this is solver noise
-
-
-@dataclass
-class Change:
-    """One limit to move: by how much, in its unit, and the value it needs."""
-
-    name: str
-    family: str
-    meaning: str
-    sense: str
-    unit: str
-    rhs: float  # as stated in the scenario, in the row's unit
-    needed: float  # what it needs to be (together with the other changes)
-    by: float  # |needed − rhs|
-    sentence: str
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "family": self.family, "meaning": self.meaning, "sense": self.sense,
-                "unit": self.unit, "rhs": self.rhs, "needed": self.needed, "by": self.by, "sentence": self.sentence}
-
-
-@dataclass
-class Diagnosis:
-    """What makes a scenario infeasible and the least set of changes that restores feasibility."""
-
-    status: str  # explained | not_explained | feasible | failed
-    changes: list[Change] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)  # presolve errors and warnings
-    firm: list[str] = field(default_factory=list)  # families held as stated
-    fewest: bool = False  # the number of changes is proved the least
-    message: str = ""
-
-    def table(self) -> pd.DataFrame:
-        columns = ["name", "family", "meaning", "sense", "unit", "rhs", "needed", "by", "sentence"]
-        return pd.DataFrame([c.to_dict() for c in self.changes], columns=columns)
-
-    def to_dict(self) -> dict:
-        return {"status": self.status, "message": self.message, "fewest_proved": self.fewest, "firm": self.firm,
-                "changes": [c.to_dict() for c in self.changes], "findings": [f.to_dict() for f in self.findings]}
-
-    def lines(self) -> list[str]:
-        """The explanation for a terminal: verdict, one line per change, presolve errors."""
-        lines = [self.message]
-        lines += [f"  - {c.sentence}  [{c.name}]" for c in self.changes]
-        lines += [f"  presolve {f}" for f in self.findings if f.severity == "error"]
-        if self.firm:
-            lines.append(f"  held firm (never relaxed): {', '.join(self.firm)}")
-        return lines
-
-    def markdown(self, level: int = 1) -> str:
-        """The explanation as Markdown, its title at heading ``level``."""
-        title, section = "#" * level, "#" * (level + 1)
-        lines = [f"{title} Why the scenario is infeasible", "", self.message, ""]
-        if self.changes:
-            lines += [f"{i}. {c.sentence} (`{c.name}`)" for i, c in enumerate(self.changes, 1)]
-            table = self.table()[["name", "family", "sense", "rhs", "needed", "by", "unit"]]
-            lines += ["", table.to_markdown(index=False, floatfmt=",.6g"), ""]
-        errors = [f for f in self.findings if f.severity == "error"]
-        if errors:
-            lines += [f"{section} Presolve checks", "", *[f"- {f}" for f in errors], ""]
-        lines += [
-            f"{section} How this was found",
-            "",
-            "Each limit of a relaxable family was allowed to move, measured relative to its size; the answer is "
-            f"the fewest limits that must move{'' if self.fewest else ' (not proved the fewest: the search stopped early)'}, "
-            "then the smallest moves among those. The changes hold together: applied all at once they make the "
-            "scenario feasible.",
-            f"Families held firm: {', '.join(self.firm) if self.firm else 'none'}. Declare a family firm "
-            "(`limits: {family: {firm: true}}`) to look for another way out.",
-            "",
-        ]
-        return "\n".join(lines)
-
-    def write(self, folder: Path) -> None:
-        (folder / "diagnosis.md").write_text(self.markdown(), encoding="utf-8")
-        (folder / "diagnosis.json").write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-
-    def __str__(self) -> str:
-        return "\n".join(self.lines())
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
 
 
 def diagnose(model, settings, findings: list[Finding] = ()) -> Diagnosis:

@@ -46,8 +46,8 @@ from ..core.criteria import Criterion
 from ..core.errors import ScenarioError
 from ..compile.model import Model, build
 from ..results.result import COLUMNS, Result
-from ..scenario.model import MultiCriteria, Scenario, load_scenario
-from ..solvers.dispatch import solve_model
+from ..scenario.model import MultiCriteria, Scenario, load_scenario, with_solver
+from ..reduction.solve import solve_model
 
 NUMERICAL_SLACK = 1e-7  # relative: a bound at an optimum gives the solver this much room
 
@@ -154,8 +154,6 @@ def payoff_table(
 
 
 def _scenario(scenario, solver: str | None, solver_settings: dict) -> Scenario:
-    from ..workflows.run import with_solver
-
     return with_solver(scenario if isinstance(scenario, Scenario) else load_scenario(scenario), solver, solver_settings)
 
 

@@ -255,7 +255,7 @@ def _validate(args) -> int:
 
 
 def _rerun(args) -> int:
-    from ..reporting.manifest import RERUN_MISMATCH, rerun
+    from ..workflows.rerun import RERUN_MISMATCH, rerun
 
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
@@ -438,7 +438,7 @@ def _frontier_summary(table, folder: Path) -> str:
 
 
 def _summary(result, folder: Path) -> str:
-    from ..reporting.folder import PRICE_ZERO, price_in_words, uniqueness_line
+    from ..reporting.words import PRICE_ZERO, price_in_words, uniqueness_line
 
     lines = [repr(result.scenario), f"status: {result.status}" + (f" ({result.solution.message})" if result.solution.message else "")]
     if result.has_solution:

@@ -40,12 +40,12 @@ import pandas as pd
 
 from ..core.criteria import CRITERIA, Criterion, criteria_of
 from .soft_limits import soften
-from ..scenario.model import INTENSITY_PREFIX, Scenario
+from ..rules.pairs import candidate_pairs
+from ..scenario.model import Scenario
 
 if TYPE_CHECKING:
     import pulp
 
-    from ..reduction.matrix_merge import Reduction
 
 SENSES = {"<=": -1, ">=": 1, "==": 0}  # PuLP's LpConstraintLE, GE, EQ (PuLP is imported only when used)
 PLACE_COLUMNS = ["name", "kind", "unit", "zone", "industry", "category"]
@@ -106,7 +106,7 @@ class Matrix:
         return np.bincount(self.index, weights=self.value * values[self.column], minlength=self.shape[0])
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: the reduction layer keeps each model's reduction by it
 class Model:
     """A compiled scenario: the variable table, named constraints, the objective and the criteria.
 
@@ -119,6 +119,9 @@ class Model:
     constraints: list[Constraint]
     objective: str  # criterion name
     criteria: dict[str, Criterion] = field(default_factory=lambda: dict(CRITERIA))  # built-in, indicators, objective
+    # What families kept while building (``ModelBuilder.family_data``), for their tables (read by name:
+    # positions change when a reduction merges columns).
+    family_data: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def criterion(self) -> Criterion:
@@ -191,13 +194,6 @@ class Model:
             np.where(senses == "<=", -np.inf, rhs),
             np.where(senses == ">=", np.inf, rhs),
         )
-
-    @cached_property
-    def reduction(self) -> Reduction | None:
-        """The model with its interchangeable units merged (``optimizer.reduce``); None if none merge."""
-        from ..reduction.matrix_merge import reduce
-
-        return reduce(self)
 
     def activity(self, values: np.ndarray) -> np.ndarray:
         """Each row's activity at a solution: its terms, never its violation variables."""
@@ -284,6 +280,16 @@ class ModelBuilder:
         self.effect_columns = [*criteria_of(scenario), "penalty"]
         self.family_data: dict[str, object] = {}  # what a family keeps between its phases, by FAMILY
 
+    def admit_others(self, family: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` through the ``admit`` of every family but ``family``: variables that stand for
+        pairs (a project at a site) are admitted where a land variable would be."""
+        from ..rules import RULE_FAMILIES  # looked up now: a test or plug-in may add one
+
+        for other in RULE_FAMILIES:
+            if other.FAMILY != family and hasattr(other, "admit"):
+                frame = other.admit(self.scenario, frame)
+        return frame
+
     def add_variables(self, kind: str, frame: pd.DataFrame) -> np.ndarray:
         """Append variables of a new kind; returns their positions.
 
@@ -350,7 +356,7 @@ class ModelBuilder:
         ``coefficients`` is a column of ``variables`` or a Series aligned with its index;
         ``rows`` optionally restricts the variables considered; ``name`` and ``meaning`` are
         format strings over the group key (``{key}``, several columns joined by commas), and
-        ``names`` (see ``names``) puts a planner's word for the key into ``meaning``;
+        ``names`` (see ``optimizer.rules.family.names``) puts a planner's word for the key into ``meaning``;
         ``rhs`` is one number or a mapping from key to number (keys mapped to None, or
         missing, get no constraint).
         """
@@ -380,13 +386,6 @@ class ModelBuilder:
             )
 
 
-def names(scenario, table: str) -> dict[str, str]:
-    """What a planner calls each zone or unit in a limit's meaning: its name, else e.g. 'zone core'."""
-    kind = table.removesuffix("s")
-    return {key: name.strip() if isinstance(name, str) and name.strip() else f"{kind} {key}"
-            for key, name in scenario.table(table)["name"].items()}
-
-
 def _groups(keys: pd.DataFrame, by: str | list[str]):
     """(key, positions in ``keys``) per group, keys sorted; one key column is split by sorting its codes."""
     if not isinstance(by, str):
@@ -395,82 +394,6 @@ def _groups(keys: pd.DataFrame, by: str | list[str]):
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     return ((key, order[bounds[g] : bounds[g + 1]]) for g, key in enumerate(uniques.tolist()))
-
-
-def candidate_pairs(scenario: Scenario) -> pd.DataFrame:
-    """Every (unit, industry) land variable x[u,k], its effects scaled by the unit's land intensity."""
-    units = scenario.table("units")
-    industries = scenario.table("industries")
-    unit_at = np.repeat(np.arange(len(units)), len(industries))  # pair → its unit's row, industry's row
-    industry_at = np.tile(np.arange(len(industries)), len(units))
-    unit_ids = _gathered(units.index.to_numpy(dtype=object), unit_at)
-    industry_ids = _gathered(industries.index.to_numpy(dtype=object), industry_at)
-    intensity = land_intensity(units, industries["category"]).to_numpy().ravel()
-    columns = {
-        "name": pair_names(unit_ids, industry_ids),
-        "kind": "land",
-        "unit": unit_ids,
-        "zone": _gathered(units["zone"].to_numpy(dtype=object), unit_at),
-        "industry": industry_ids,
-        "category": _gathered(industries["category"].to_numpy(dtype=object), industry_at),
-        "lower": 0.0,
-        "upper": np.inf,
-        "integer": False,
-    }
-    for criterion in criteria_of(scenario).values():
-        if criterion.column is None:
-            columns[criterion.name] = 1.0
-        else:
-            columns[criterion.name] = np.tile(industries[criterion.column].to_numpy(dtype=float), len(units)) * intensity
-    columns["penalty"] = 0.0
-    return pd.DataFrame(columns)
-
-
-TEXT = pd.Series(["text"]).dtype  # how this pandas keeps text: in Arrow from pandas 3 on ("str")
-
-
-def _gathered(values: np.ndarray, at: np.ndarray):
-    """values[at] as a text column. Where pandas keeps text in Arrow, Arrow gathers it from the
-    few distinct values: 800,000 pairs' places without converting 800,000 Python strings."""
-    if getattr(TEXT, "storage", None) != "pyarrow":
-        return values[at]
-    import pyarrow as pa
-
-    return pd.array(pa.array(values, type=pa.large_string()).take(at), dtype=TEXT)
-
-
-def pair_names(unit_ids, industry_ids):
-    """x[u,k] for every pair (joined by Arrow where the ids are in Arrow)."""
-    if isinstance(unit_ids, np.ndarray):
-        return [f"x[{u},{k}]" for u, k in zip(unit_ids.tolist(), industry_ids.tolist())]
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    text = [pa.scalar(part, pa.large_string()) for part in ("x[", ",", "]", "")]
-    joined = pc.binary_join_element_wise(text[0], pa.array(unit_ids), text[1], pa.array(industry_ids), text[2], text[3])
-    return pd.array(joined, dtype=TEXT)
-
-
-def land_intensity(units: pd.DataFrame, categories: pd.Series) -> pd.DataFrame:
-    """m[u,k]: unit u's multiplier for industry k (a unit × industry table).
-
-    A unit's ``land_intensity_<category>`` column, where given, applies to industries of that
-    category; elsewhere its ``land_intensity`` does.
-    """
-    general = units["land_intensity"].to_numpy(dtype=float)
-    table = np.repeat(general[:, None], len(categories), axis=1)
-    for j, category in enumerate(categories):
-        column = INTENSITY_PREFIX + category
-        if column in units:
-            specific = units[column].to_numpy(dtype=float)
-            table[:, j] = np.where(np.isnan(specific), general, specific)
-    return pd.DataFrame(table, index=units.index, columns=categories.index)
-
-
-def land_intensity_at(scenario: Scenario, unit_ids, industry_ids) -> np.ndarray:
-    """m[u,k] for each (unit, industry) pair given: ``land_intensity`` read as above."""
-    table = land_intensity(scenario.table("units"), scenario.table("industries")["category"])
-    return table.to_numpy()[table.index.get_indexer(unit_ids), table.columns.get_indexer(industry_ids)]
 
 
 def build(scenario: Scenario) -> Model:
@@ -492,7 +415,7 @@ def build(scenario: Scenario) -> Model:
     # A multi-criteria objective compiles with the first criterion it involves; the methods in
     # optimizer.multicriteria retarget the model from there.
     objective = scenario.objective_criteria[0]
-    return Model(scenario, builder.variables, builder.constraints, objective, criteria_of(scenario))
+    return Model(scenario, builder.variables, builder.constraints, objective, criteria_of(scenario), builder.family_data)
 
 
 def assemble(

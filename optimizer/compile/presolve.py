@@ -26,37 +26,14 @@ diagnosis (``optimizer.diagnosis``) finds every infeasibility, with exact amount
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
+
+from ..core.outcomes import Finding
 
 INFEASIBLE, BAD_INPUT = 3, 2
 SCALED_RANGE = (1e-6, 1e6)  # coefficients outside it after scaling make the answer untrustworthy
 _TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One result of a presolve check."""
-
-    check: str
-    severity: str  # "error" stops the run; "warning" is recorded in the results
-    message: str
-    fix: str
-    exit_code: int = 0  # for an error: 3 proves infeasibility, 2 means unusable input
-    constraints: tuple[str, ...] = field(default=(), compare=False)  # the limits it concerns
-
-    @property
-    def text(self) -> str:
-        return f"[{self.check}] {self.message.rstrip('.')}. Fix: {self.fix.rstrip('.')}."
-
-    def __str__(self) -> str:
-        return f"{self.severity} {self.text}"
-
-    def to_dict(self) -> dict:
-        return {"check": self.check, "severity": self.severity, "message": self.message, "fix": self.fix,
-                "exit_code": self.exit_code, "constraints": list(self.constraints)}
 
 
 CHECKS = []

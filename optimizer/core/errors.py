@@ -35,6 +35,10 @@ class ScenarioError(Exception):
         self.valid = valid
         super().__init__(self.message)
 
+    def fields(self) -> dict:
+        """Its parts as keywords: ``ScenarioError(**error.fields())`` raises it again (e.g. with a traceback cut)."""
+        return dict(problem=self.problem, file=self.file, field=self.field, row=self.row, line=self.line, valid=self.valid)
+
     @property
     def message(self) -> str:
         where = []

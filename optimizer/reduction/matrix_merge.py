@@ -43,6 +43,7 @@ the families say which units they treat one by one.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,6 +99,17 @@ class Reduction:
             "variables": [len(self.full.variables), len(self.model.variables)],
             "constraints": [len(self.full.constraints), len(self.model.constraints)],
         }
+
+
+_FOUND: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model → its reduction (or None)
+
+
+def reduction_of(model: Model) -> Reduction | None:
+    """``reduce(model)``, found once per model: the presolve checks, the solve and the alternatives
+    all ask for it. None if no units merge."""
+    if model not in _FOUND:
+        _FOUND[model] = reduce(model)
+    return _FOUND[model]
 
 
 def reduce(model: Model) -> Reduction | None:

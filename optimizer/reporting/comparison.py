@@ -218,14 +218,14 @@ class Comparison:
 
     def markdown(self) -> str:
         from .html import auto_digits
-        from .folder import _fmt
+        from ..core.formatting import number_text
 
         def show(frame: pd.DataFrame, empty: str) -> list[str]:
             if not len(frame):
                 return [empty, ""]
             shown = frame.copy()
             for column in shown.select_dtypes("number"):
-                shown[column] = [_fmt(v, auto_digits(v)) for v in shown[column]]
+                shown[column] = [number_text(v, auto_digits(v)) for v in shown[column]]
             return [shown.to_markdown(index=False, disable_numparse=True), ""]
 
         base = self.labels[0]
@@ -235,7 +235,7 @@ class Comparison:
         lines += ["## Inputs: scenario settings", "", *show(self.scenario_changes, "No setting differs.")]
         lines += ["## Inputs: data rows", "", *show(self.data_changes, "No data row differs.")]
         lines += ["## Headline figures", "", *show(self.kpi_table(), "")]
-        lines += [f"## Allocation changes (more than {_fmt(100 * self.threshold, 1)} %)", "",
+        lines += [f"## Allocation changes (more than {number_text(100 * self.threshold, 1)} %)", "",
                   *show(self.allocation_changes, "No unit–industry assignment changed.")]
         lines += ["## Other decisions (project sites, retirements, park land)", "",
                   *show(self.decision_changes, "No other decision changed.")]

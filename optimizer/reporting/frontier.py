@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.csvfile import write_csv
-from .folder import _fmt, atomic_folder, new_folder_name, write_results, write_scenario, write_summary
+from ..core.formatting import number_text
+from .folder import atomic_folder, new_folder_name, write_results, write_scenario, write_summary
 
 
 def point_folder(point: int) -> str:
@@ -114,8 +115,8 @@ def frontier_markdown(table: pd.DataFrame, payoff: pd.DataFrame, scenario) -> st
         k = knee.iloc[0]
         lines += [
             f"**Knee** (the best compromise: farthest above the line between the ends): point {k['point']}, "
-            f"{a['x']} {_fmt(k['x'])} {a['x_unit']}, {a['y']} {_fmt(k['y'])} {a['y_unit']}, "
-            f"shadow price {_fmt(k['shadow_price'], 0)} {a['shadow_price_unit']}.",
+            f"{a['x']} {number_text(k['x'])} {a['x_unit']}, {a['y']} {number_text(k['y'])} {a['y_unit']}, "
+            f"shadow price {number_text(k['shadow_price'], 0)} {a['shadow_price_unit']}.",
             "",
         ]
     failed = table[table["status"] != "optimal"]

@@ -21,7 +21,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import charts
 from . import maps
-from .folder import PRICE_ZERO, REPORT_ROWS, _fmt, price_in_words, uniqueness_line
+from ..core.formatting import number_text
+from .words import PRICE_ZERO, REPORT_ROWS, price_in_words, uniqueness_line
 
 HEADERS = {
     "land_km2": "land (km²)",
@@ -48,7 +49,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = _fmt
+    env.filters["num"] = number_text
     return env
 
 
@@ -65,7 +66,7 @@ def cell(value, digits: int | None = None, zh: str = "", text: str | None = None
     if missing:
         return {"text": "–", "value": "", "zh": "", "kind": "num" if digits is not None else ""}
     if digits is not None:
-        return {"text": text or _fmt(float(value), digits), "value": repr(float(value)), "zh": "", "kind": "num"}
+        return {"text": text or number_text(float(value), digits), "value": repr(float(value)), "zh": "", "kind": "num"}
     return {"text": text if text is not None else str(value), "value": str(value), "zh": zh or "",
             "kind": "name" if text is not None else ""}
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.numbers import binding_tolerance
 from ..core.criteria import TOTAL_COLUMNS, YUAN_PER_100M
-from ..analysis.diagnosis import Diagnosis
+from ..core.outcomes import Diagnosis
 from ..compile.soft_limits import price_unit
 from ..compile.model import Model
 from ..scenario.model import Scenario
@@ -27,10 +28,6 @@ COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result table
 ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
 EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
-
-def binding_tolerance(rhs):
-    """How close to its limit a row must be to bind (a number or an array of rhs)."""
-    return 1e-6 * np.maximum(1.0, np.abs(rhs))
 
 
 @dataclass

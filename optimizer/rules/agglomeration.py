@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import sites
+from . import site_attributes
 
 FAMILY = "agglomeration"
 
@@ -38,7 +38,7 @@ def multipliers(scenario, pairs: pd.DataFrame) -> np.ndarray:
     rule = scenario.agglomeration
     if rule is None or pairs.empty:
         return np.ones(len(pairs))
-    site = sites.attributes(scenario)
+    site = site_attributes.attributes(scenario)
     q = np.where(site["output_kind"].isin(rule.output_kinds), site["output"], 0.0)
     leading_mu = np.minimum(rule.max_multiplier, 1 + rule.leading + rule.per_doubling * np.log2(1 + q / rule.reference_output_100m_yuan))
     at = site.index.get_indexer(pairs["unit"].to_numpy())

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..compile.model import names
+from .family import names
 from .family import prices
 
 FAMILY = "balance"

@@ -42,7 +42,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.criteria import criteria_of
-from ..compile.model import land_intensity_at
+from .pairs import land_intensity_at
 from .family import values_of, with_prices
 
 FAMILY = "capacity_replacement"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compile.model import names
+from .family import names
 
 FAMILY = "carbon"
 TONNES_PER_MT = 1e6

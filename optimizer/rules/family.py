@@ -1,4 +1,4 @@
-"""Helpers the families' ``tables`` hooks share: solution values by kind, and the prices of rows."""
+"""Helpers the families share: solution values by kind, the prices of rows, and what a planner calls a zone or unit."""
 
 from __future__ import annotations
 
@@ -28,3 +28,9 @@ def prices(result) -> pd.Series:
     """Shadow price of every constraint, by name."""
     return result.constraints.set_index("name")["shadow_price"]
 
+
+def names(scenario, table: str) -> dict[str, str]:
+    """What a planner calls each zone or unit in a limit's meaning: its name, else e.g. 'zone core'."""
+    kind = table.removesuffix("s")
+    return {key: name.strip() if isinstance(name, str) and name.strip() else f"{kind} {key}"
+            for key, name in scenario.table(table)["name"].items()}

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..compile.model import names
+from .family import names
 from .family import with_prices
 
 FAMILY = "industry_chains"

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import sites
+from . import site_attributes
 
 FAMILY = "intake"
 HUB_TYPE, HUB_PORT = "logistics_hub", "hub"
@@ -40,7 +40,7 @@ HUB_TYPE, HUB_PORT = "logistics_hub", "hub"
 def _placed(builder) -> tuple[pd.DataFrame, pd.DataFrame]:
     variables = builder.variables
     rows = variables[(variables["land"] != 0) & (variables["unit"] != "")]
-    site = sites.attributes(builder.scenario).reindex(rows["unit"].to_numpy())
+    site = site_attributes.attributes(builder.scenario).reindex(rows["unit"].to_numpy())
     site.index = rows.index
     return rows, site
 
@@ -91,5 +91,5 @@ def units_apart(scenario) -> set[str]:
     """The logistics hubs, which get rows of their own; the other rows sum over unit columns alike units share."""
     if scenario.intake is None or not scenario.intake.hub_share_min:
         return set()
-    site = sites.attributes(scenario)
+    site = site_attributes.attributes(scenario)
     return set(site.index[site["unit_type"] == HUB_TYPE])

@@ -8,7 +8,7 @@ families add. Units with no admitted industry get no row.
 
 from __future__ import annotations
 
-from ..compile.model import names
+from .family import names
 
 FAMILY = "land"
 NAME, MEANING = "land[{key}]", "land available in {key}"  # key: the unit

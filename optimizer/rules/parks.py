@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.criteria import TEN_THOUSAND_YUAN_PER_100M
-from ..compile.model import candidate_pairs
+from .pairs import candidate_pairs
 from . import zoning
 from .family import values_of, with_prices
 

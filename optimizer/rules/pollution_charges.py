@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..compile.model import names
+from .family import names
 from .family import values_of, with_prices
 
 FAMILY = "pollution_charges"

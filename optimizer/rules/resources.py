@@ -30,7 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..compile.model import land_intensity_at, names
+from .family import names
+from .pairs import land_intensity_at
 from .projects import KIND as PROJECT
 from .family import with_prices
 

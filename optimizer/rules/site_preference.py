@@ -34,14 +34,14 @@ import numpy as np
 import pandas as pd
 
 from . import agglomeration
-from . import sites
+from . import site_attributes
 
 FAMILY = "site_preference"
 
 
 def ranks(scenario, pairs: pd.DataFrame) -> dict[str, int]:
     """r[u,k] for each pair given, by name (1: least preferred)."""
-    site = sites.attributes(scenario).reindex(pairs["unit"].to_numpy())
+    site = site_attributes.attributes(scenario).reindex(pairs["unit"].to_numpy())
     needs = set()
     if scenario.site_admission is not None:
         needs = set(scenario.site_admission.needs_node) | set(scenario.site_admission.needs_port)

@@ -48,6 +48,7 @@ from pydantic import (
 
 from ..core.criteria import CRITERIA, SENSES, criteria_of
 from ..core.errors import ScenarioError
+from ..rules.pairs import INTENSITY_PREFIX
 
 MAX_LABEL = 200  # characters of a name or label: longer ones are mistakes, and drawn they cost minutes
 
@@ -71,7 +72,6 @@ Share = Annotated[float, BeforeValidator(_not_a_flag), Field(ge=0, le=1, allow_i
 Flag = Annotated[bool, Field(strict=True)]  # true or false, not 1, 0 or text
 
 TABLES = ("zones", "units", "industries")
-INTENSITY_PREFIX = "land_intensity_"  # units: land_intensity_<category> columns
 # Site attributes a units table may carry (inputs/chongqing/sites.csv; optimizer.rules.sites reads them).
 SITE_COLUMNS = ("district", "zone_2013", "zone_2020", "unit_type", "level", "planned_km2", "built_km2",
                 "land_basis", "land_year", "leading_industries", "existing_output_100m_yuan", "output_kind",
@@ -842,7 +842,7 @@ class Scenario(Settings):
                 detail = error.errors()[0]
                 field = ".".join(("objective", *(str(part) for part in detail["loc"])))
                 valid = ", ".join(METHOD_FIELDS) if detail["loc"] == ("method",) else None
-                raise ScenarioError(_pydantic_problem(detail), field=field, valid=valid) from None
+                raise ScenarioError(pydantic_problem(detail), field=field, valid=valid) from None
         if not isinstance(value, (str, MultiCriteria)):
             raise ScenarioError(
                 f"objective must be a criterion name or a method (got {value!r})",
@@ -929,7 +929,7 @@ class Scenario(Settings):
             elif isinstance(value, BaseModel):
                 data[key] = value.model_dump()
             elif isinstance(value, Mapping) and isinstance(data.get(key), dict):
-                data[key] = _deep_merge(data[key], dict(value), none_clears=True)
+                data[key] = deep_merge(data[key], dict(value), none_clears=True)
             else:
                 data[key] = value
         changed = validate_scenario(data, sources=None)
@@ -942,7 +942,7 @@ class Scenario(Settings):
     def _with_solver(self, change: Mapping) -> Scenario:
         """A copy with other solver settings. Nothing else in a scenario refers to them, so they are
         validated alone: re-validating 50,000 unit rows for a time limit took 0.3 s."""
-        settings = _deep_merge(self.solver.model_dump(), dict(change), none_clears=True)
+        settings = deep_merge(self.solver.model_dump(), dict(change), none_clears=True)
         try:
             solver = _SolverSection.model_validate({"solver": settings}).solver
         except ValidationError as error:
@@ -966,6 +966,16 @@ class Scenario(Settings):
         from ..reporting.html import scenario_html
 
         return scenario_html(self)
+
+
+def with_solver(scenario: Scenario, solver: str | None, solver_settings: dict) -> Scenario:
+    """The scenario with its solver settings overridden (``solver`` by name, others by keyword)."""
+    if solver is None and not solver_settings:
+        return scenario
+    changes = dict(solver_settings)
+    if solver is not None:
+        changes["name"] = solver
+    return scenario.with_changes(solver=changes)
 
 
 def _frame(rows: tuple[Row, ...], columns: dict[str, list] | None = None) -> pd.DataFrame:
@@ -1019,7 +1029,7 @@ def _updated_rows(rows: list[dict], update: Mapping, table: str, file: str) -> l
                 f"update names {table} row '{row_id}', which does not exist",
                 file=file,
                 field=f"{table}.update",
-                valid=_listing(by_id),
+                valid=listing(by_id),
             )
         if not isinstance(fields, Mapping):
             raise ScenarioError(
@@ -1052,7 +1062,7 @@ def _check_references(s: Scenario) -> None:
                 f"unit '{unit.id}' names zone '{unit.zone}', which is not in the zones table",
                 field="units.zone",
                 row=index,
-                valid=_listing(zones),
+                valid=listing(zones),
             )
         if unit.area_km2 is not None and unit.land_km2 > unit.area_km2 * (1 + 1e-9):
             raise ScenarioError(
@@ -1063,31 +1073,31 @@ def _check_references(s: Scenario) -> None:
     missing = zones - set(s.zoning)
     if missing:
         raise ScenarioError(
-            f"zones {_listing(missing)} have no zoning rule",
+            f"zones {listing(missing)} have no zoning rule",
             field="zoning",
             valid="a rule for every zone of the zones table; `admits: []` closes a zone",
         )
     for zone, rule in s.zoning.items():
         if zone not in zones:
-            raise ScenarioError(f"unknown zone '{zone}'", field=f"zoning.{zone}", valid=_listing(zones))
+            raise ScenarioError(f"unknown zone '{zone}'", field=f"zoning.{zone}", valid=listing(zones))
         for part in ("admits", "share_min", "share_max"):
             for category in getattr(rule, part):
                 if category not in categories:
                     raise ScenarioError(
                         f"unknown category '{category}' (no industry has it)",
                         field=f"zoning.{zone}.{part}",
-                        valid=_listing(categories),
+                        valid=listing(categories),
                     )
     for zone in s.carbon_budget.by_zone_mt:
         if zone not in zones:
             raise ScenarioError(
-                f"unknown zone '{zone}'", field=f"carbon_budget.by_zone_mt.{zone}", valid=_listing(zones)
+                f"unknown zone '{zone}'", field=f"carbon_budget.by_zone_mt.{zone}", valid=listing(zones)
             )
     drawn = [zone for ring in s.report.rings for zone in ring]
     for zone in drawn:
         if zone not in zones or drawn.count(zone) > 1:
             problem = "unknown zone" if zone not in zones else "zone drawn in more than one ring"
-            raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=_listing(zones))
+            raise ScenarioError(f"{problem} '{zone}'", field="report.rings", valid=listing(zones))
     _check_criteria(s)
     _check_policy_instruments(s)
     _check_sites(s)
@@ -1111,7 +1121,7 @@ def _check_criteria(s: Scenario) -> None:
             raise ScenarioError(
                 f"the industries table has no numeric column '{indicator.column}'",
                 field=f"indicators.{name}.column",
-                valid=_listing(numeric),
+                valid=listing(numeric),
             )
     criteria = criteria_of(s)
     objective = s.objective
@@ -1150,7 +1160,7 @@ def _check_projects(s: Scenario, p: ProjectSettings) -> None:
                         f"project '{project.id}' names {kind} '{name}', which does not exist",
                         field=f"projects.table.{column}",
                         row=index,
-                        valid=_listing(known),
+                        valid=listing(known),
                     )
     sites: set[tuple[str, str]] = set()
     for index, site in enumerate(p.sites):
@@ -1158,7 +1168,7 @@ def _check_projects(s: Scenario, p: ProjectSettings) -> None:
             if getattr(site, column) not in known:
                 raise ScenarioError(
                     f"unknown {column} '{getattr(site, column)}'", field=f"projects.sites.{column}", row=index,
-                    valid=_listing(known),
+                    valid=listing(known),
                 )
         if (site.project, site.unit) in sites:
             raise ScenarioError(
@@ -1170,7 +1180,7 @@ def _check_projects(s: Scenario, p: ProjectSettings) -> None:
         for name in getattr(p, part):
             if name not in places or name in ambiguous:
                 problem = "names both a unit and a zone" if name in ambiguous else "is neither a unit nor a zone"
-                raise ScenarioError(f"'{name}' {problem}", field=f"projects.{part}.{name}", valid=_listing(places - ambiguous))
+                raise ScenarioError(f"'{name}' {problem}", field=f"projects.{part}.{name}", valid=listing(places - ambiguous))
 
 
 def _check_limits(s: Scenario) -> None:
@@ -1181,7 +1191,7 @@ def _check_limits(s: Scenario) -> None:
     for family in s.limits:
         if family not in families:
             raise ScenarioError(
-                f"unknown family of limits '{family}'", field=f"limits.{family}", valid=_listing(families)
+                f"unknown family of limits '{family}'", field=f"limits.{family}", valid=listing(families)
             )
     soft = [family for family, rule in s.limits.items() if rule.soft]
     if soft and not isinstance(s.objective, str) and s.objective.optimize is None:
@@ -1196,7 +1206,7 @@ def _check_limits(s: Scenario) -> None:
 def _known(names, valid, field: str, what: str) -> None:
     for name in names:
         if name not in valid:
-            raise ScenarioError(f"unknown {what} '{name}'", field=field, valid=_listing(valid))
+            raise ScenarioError(f"unknown {what} '{name}'", field=field, valid=listing(valid))
 
 
 def _check_policy_instruments(s: Scenario) -> None:
@@ -1295,12 +1305,12 @@ def _check_sites(s: Scenario) -> None:
             for industry in _split_ids(str(extra.get("leading_industries") or "")):
                 if industry not in industries:
                     raise ScenarioError(f"unknown industry '{industry}'", field="units.leading_industries", row=index,
-                                        valid=_listing(industries) + " (separated by ;)")
+                                        valid=listing(industries) + " (separated by ;)")
         for index, pair in enumerate(s.sites.chain_partners):
             for column in ("industry", "partner"):
                 if getattr(pair, column) not in industries:
                     raise ScenarioError(f"unknown industry '{getattr(pair, column)}'", field=f"sites.chain_partners.{column}",
-                                        row=index, valid=_listing(industries))
+                                        row=index, valid=listing(industries))
     admission = s.site_admission
     if admission is not None:
         for field in ("only_in_unit_types", "only_in_parks", "needs_node", "needs_port"):
@@ -1345,7 +1355,7 @@ def _check_unit_intensities(s: Scenario, categories: set[str]) -> None:
                 f"column '{key}' names no category of the industries table",
                 field=f"units.{key}",
                 row=next(index for index, value in enumerate(values) if value is not None),
-                valid=_listing(INTENSITY_PREFIX + category for category in categories),
+                valid=listing(INTENSITY_PREFIX + category for category in categories),
             )
         numbers = pd.Series(values)
         if numbers.dtype.kind in "iuf" and ((numbers > 0) & (numbers < math.inf) | numbers.isna()).all():
@@ -1357,7 +1367,7 @@ def _check_unit_intensities(s: Scenario, categories: set[str]) -> None:
                 )
 
 
-def _listing(names) -> str:
+def listing(names) -> str:
     names = sorted(names)
     shown = ", ".join(names[:40])
     return shown + (f", … ({len(names)} in all)" if len(names) > 40 else "")
@@ -1471,7 +1481,7 @@ def _validate_row(table: str, index: int, row: Any, sources: _Source | None, con
         field = ".".join(str(part) for part in detail["loc"]) or None
         raise _placed(
             ScenarioError(
-                _pydantic_problem(detail), field=f"{table}.{field}" if field else table, row=index,
+                pydantic_problem(detail), field=f"{table}.{field}" if field else table, row=index,
                 valid=_valid_for(detail),
             ),
             sources,
@@ -1595,7 +1605,7 @@ def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
         return error
     if sources is None:
         error.file = "with_changes()"
-        return ScenarioError(**_fields(error))
+        return ScenarioError(**error.fields())
     field = error.field or ""
     table = next((t for t in (*SECTION_TABLES, *TABLES) if field == t or field.startswith(f"{t}.")), "")
     column = field[len(table) + 1:]
@@ -1614,13 +1624,7 @@ def _placed(error: ScenarioError, sources: _Source | None) -> ScenarioError:
     else:
         file, line = sources.locate(tuple((error.field or "").split(".")))
         error.file, error.line = (str(file) if file else None), line
-    return ScenarioError(**_fields(error))
-
-
-def _fields(error: ScenarioError) -> dict:
-    return dict(
-        problem=error.problem, file=error.file, field=error.field, row=error.row, line=error.line, valid=error.valid
-    )
+    return ScenarioError(**error.fields())
 
 
 # What would be valid, by pydantic error type, where its message does not say it plainly.
@@ -1646,7 +1650,7 @@ VALID_BY_ERROR = {
 }
 
 
-def _pydantic_problem(detail: dict) -> str:
+def pydantic_problem(detail: dict) -> str:
     if detail["type"] == "missing":
         return "this required field is missing"
     if detail["type"] == "extra_forbidden":
@@ -1689,11 +1693,11 @@ def _from_pydantic(error: ValidationError, sources: _Source | None) -> ScenarioE
         parent = _settings_at(loc[:-1])
         if parent is not None:
             valid = ", ".join(parent.model_fields)
-    problem = ScenarioError(_pydantic_problem(detail), field=".".join(loc), valid=valid)
+    problem = ScenarioError(pydantic_problem(detail), field=".".join(loc), valid=valid)
     return _placed(problem, sources)
 
 
-def _read_yaml(path: Path, referrer: tuple[Path, str] | None, kind: str = "scenario") -> tuple[dict, dict[tuple, int]]:
+def read_yaml(path: Path, referrer: tuple[Path, str] | None, kind: str = "scenario") -> tuple[dict, dict[tuple, int]]:
     if not path.is_file():
         if referrer:
             raise ScenarioError(
@@ -1850,7 +1854,7 @@ def _key_lines(node, prefix: tuple = (), file: Path | None = None) -> dict[tuple
 def _read_layers(path: Path, source: _Source, chain: tuple[Path, ...]) -> dict:
     """Read a scenario file and its ``extends`` parents; the child's fields win."""
     referrer = (chain[-1], "extends") if chain else None
-    data, lines = _read_yaml(path, referrer)
+    data, lines = read_yaml(path, referrer)
     source.layers.append((path, lines))
     source.files[str(path)] = _sha256(path)
     for table in TABLES:
@@ -1919,7 +1923,7 @@ def _merge_layers(base: dict, child: dict, prefix: str = "") -> dict:
             if "file" in value or "rows" in value:
                 merged[key] = value  # a new base table drops the parent's updates too
             else:
-                merged[key] = {**base[key], "update": _deep_merge(base[key].get("update", {}), value.get("update", {}))}
+                merged[key] = {**base[key], "update": deep_merge(base[key].get("update", {}), value.get("update", {}))}
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = _merge_layers(base[key], value, f"{prefix}{key}.")
         else:
@@ -1927,7 +1931,7 @@ def _merge_layers(base: dict, child: dict, prefix: str = "") -> dict:
     return merged
 
 
-def _deep_merge(base: dict, change: dict, none_clears: bool = False) -> dict:
+def deep_merge(base: dict, change: dict, none_clears: bool = False) -> dict:
     """``base`` with ``change`` merged in, mapping by mapping; ``none_clears``: a None value
     removes the key (its default then applies) instead of setting it."""
     out = copy.deepcopy(base)
@@ -1935,7 +1939,7 @@ def _deep_merge(base: dict, change: dict, none_clears: bool = False) -> dict:
         if value is None and none_clears:
             out.pop(key, None)
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value, none_clears)
+            out[key] = deep_merge(out[key], value, none_clears)
         else:
             out[key] = value
     return out
@@ -1957,7 +1961,7 @@ def _site_zones(rows: list[dict] | pd.DataFrame, sites: Any) -> list[dict] | pd.
     if column not in frame.columns:
         raise ScenarioError(
             f"the units table has no column '{column}'", field="sites.zone_column",
-            valid=_listing(c for c in frame.columns if str(c).startswith("zone")) or "a zone column of the units table",
+            valid=listing(c for c in frame.columns if str(c).startswith("zone")) or "a zone column of the units table",
         )
     frame = frame.assign(zone=frame[column])
     given = frame["zone"].map(lambda zone: intensity.get(zone))

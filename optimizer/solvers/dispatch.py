@@ -245,20 +245,7 @@ def _highs_version() -> str:
     return new_highs().version()
 
 
-def solve_model(model: Model, settings: SolverSettings, progress: Progress | None = None) -> Solution:
-    """Solve the model (after exact reductions, if on) and report what the solver proved."""
-    progress = progress or Progress(enabled=False)
-    if settings.reduce:
-        started = time.perf_counter()
-        reduction = model.reduction  # found already when optimizer.solve ran its checks on it
-        if reduction is not None:
-            solution = reduction.expand(_solve(reduction.model, settings, progress))
-            solution.seconds = time.perf_counter() - started  # splitting counts too
-            return solution
-    return _solve(model, settings, progress)
-
-
-def _solve(model: Model, settings: SolverSettings, progress: Progress) -> Solution:
+def solve_as_built(model: Model, settings: SolverSettings, progress: Progress) -> Solution:
     if _canonical(settings.name) == "highs":
         return _solve_highs(model, settings, progress)
     with tempfile.TemporaryDirectory(prefix="optimizer-") as folder:
@@ -283,7 +270,7 @@ def run_solver(problem: pulp.LpProblem, lp_variables: list, maximise: bool, sett
         solver, name, _ = make_solver(settings, log=log)
         try:
             problem.solve(solver)
-        except Exception as error:  # a solver's own failure (see _solve)
+        except Exception as error:  # a solver's own failure (see solve_as_built)
             return Outcome("error", _explained("error", f"{name} raised {type(error).__name__}: {error}", settings),
                            np.full(len(lp_variables), np.nan))
         status, message, feasible, _, _ = _status(problem, name, maximise, _read_log(log, echo=settings.msg))

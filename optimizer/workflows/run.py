@@ -11,11 +11,13 @@ import numpy as np
 
 from ..compile.presolve import BAD_INPUT, INFEASIBLE
 from ..core.errors import ScenarioError, SolverNotInstalled, SolverUnavailable
-from ..reduction.scenario_merge import merge_units, merged_result, prepare
+from ..reduction.matrix_merge import reduction_of
+from ..reduction.scenario_merge import merge_units, prepare
+from ..results.merged import merged_result
 from ..compile.model import build
 from ..core.progress import Progress
 from ..results.result import Result
-from ..scenario.model import MultiCriteria, Scenario, _fields, load_scenario
+from ..scenario.model import MultiCriteria, Scenario, load_scenario, with_solver
 
 
 def solve(
@@ -47,7 +49,8 @@ def solve(
     from ..compile.presolve import run_checks
     from ..analysis.diagnosis import diagnose as explain
     from ..reporting.manifest import now
-    from ..solvers.dispatch import solve_model, unsolved
+    from ..reduction.solve import solve_model
+    from ..solvers.dispatch import unsolved
 
     started_at = now()
     timings: dict[str, float] = {}
@@ -71,7 +74,8 @@ def solve(
         if scenario.solver.reduce:
             progress.stage("looking for interchangeable units")
             with _timed(timings, "reduce"):
-                checked = model.reduction.model if model.reduction is not None else model
+                reduction = reduction_of(model)
+                checked = reduction.model if reduction is not None else model
     progress.stage("presolve checks")
     with _timed(timings, "checks"):
         findings = run_checks(checked)  # the merged model has the full one's conflicts, at its size
@@ -151,16 +155,6 @@ def _timed(timings: dict, stage: str):
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
 
 
-def with_solver(scenario: Scenario, solver: str | None, solver_settings: dict) -> Scenario:
-    """The scenario with its solver settings overridden (``solver`` by name, others by keyword)."""
-    if solver is None and not solver_settings:
-        return scenario
-    changes = dict(solver_settings)
-    if solver is not None:
-        changes["name"] = solver
-    return scenario.with_changes(solver=changes)
-
-
 def check_solver(scenario: Scenario, from_file: bool = True) -> None:
     """A solver that is missing or misconfigured stops the run before any work.
 
@@ -173,7 +167,7 @@ def check_solver(scenario: Scenario, from_file: bool = True) -> None:
         check_settings(scenario.solver)
     except ScenarioError as error:
         error.file = error.file or scenario.origin
-        raise ScenarioError(**_fields(error)) from None
+        raise ScenarioError(**error.fields()) from None
     except SolverNotInstalled:
         raise
     except SolverUnavailable as error:

@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from ...core.errors import ScenarioError
-from ...scenario.model import Scenario, _listing, validate_scenario
+from ...scenario.model import Scenario, listing, validate_scenario
 from ...solvers.dispatch import make_solver
 from .execute import EngineNotInstalled, RunsLost, SweepFolder, connect, run_record, run_sweep, write_atomic
 from .spec import Sweep, SweepSpec, load_sweep
@@ -121,7 +121,7 @@ def sweep_result(folder: str | Path, run_id: str):
     if not sweep_folder.record_file(run_id).is_file():
         known = [path.stem for path in sweep_folder.runs.glob("*.json")]
         raise ScenarioError(f"no run '{run_id}' in this sweep folder", file=folder, field="run_id",
-                            valid=_listing(known))
+                            valid=listing(known))
     record = sweep_folder.load(run_id)
     base_file = sweep_folder.path / "bases" / f"{record['base']}.json"
     base = validate_scenario(json.loads(base_file.read_text(encoding="utf-8")), sources=None)

@@ -60,10 +60,10 @@ from ...scenario.model import (
     Scenario,
     Settings,
     SolverSettings,
-    _deep_merge,
-    _listing,
-    _pydantic_problem,
-    _read_yaml,
+    deep_merge,
+    listing,
+    pydantic_problem,
+    read_yaml,
     load_scenario,
 )
 
@@ -219,7 +219,7 @@ def parse_target(key: str, base: Scenario) -> Target:
         _, row, column = parts
         ids = [r.id for r in getattr(base, head)]
         if row != "*" and row not in ids:
-            raise ScenarioError(f"no {head} row '{row}' in the base scenario", field=key, valid=_listing(ids) + ", or *")
+            raise ScenarioError(f"no {head} row '{row}' in the base scenario", field=key, valid=listing(ids) + ", or *")
         columns = [c for c in ROW_MODELS[head].model_fields if c != "id"]
         if column not in columns:
             raise ScenarioError(f"no {head} column '{column}'", field=key, valid=", ".join(columns))
@@ -241,7 +241,7 @@ class _Changes:
 
     def current(self, target: Target, row: str | None = None) -> Any:
         if target.kind == "setting":
-            value: Any = _deep_merge(self.sweep.base_settings, self.settings)
+            value: Any = deep_merge(self.sweep.base_settings, self.settings)
             for part in target.path:
                 value = value.get(part) if isinstance(value, Mapping) else None
             return value
@@ -478,7 +478,7 @@ def load_sweep(
         data = copy.deepcopy(dict(path))
     elif path is not None:
         file = Path(path)
-        data, lines = _read_yaml(file, None, kind="sweep")
+        data, lines = read_yaml(file, None, kind="sweep")
     else:
         data = {}
     if grid and isinstance(data.get("grid") or {}, dict):  # (a malformed grid in the file is reported below)
@@ -498,7 +498,7 @@ def load_sweep(
         raw = tuple(str(part) for part in detail["loc"])
         tagged = raw[:2] == ("samples", "coefficients") and len(raw) > 4 and raw[3] in DISTRIBUTIONS
         loc = raw[:3] + raw[4:] if tagged else raw  # without the distribution's name pydantic adds
-        problem, valid = _pydantic_problem(detail), None
+        problem, valid = pydantic_problem(detail), None
         if detail["type"].startswith("union_tag"):
             tag = detail.get("ctx", {}).get("tag")
             problem = f"unknown distribution '{tag}'" if tag else "a distribution needs `dist:`"
