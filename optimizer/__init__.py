@@ -16,7 +16,9 @@ from .core.errors import ScenarioError, SolverUnavailable
 from .core.version import __version__
 from .reporting.comparison import Comparison, compare
 from .results.result import Result
-from .scenario.model import Scenario, default_scenario_path, load_scenario
+from .scenario.files import default_scenario_path
+from .scenario.loading import load_scenario
+from .scenario.model import Scenario
 from .workflows.rerun import rerun
 from .workflows.run import solve
 from .workflows.sweeps import sweep, sweep_result

@@ -70,7 +70,7 @@ def test_a_scenario_changed_in_python_says_so(tmp_path):
 
 def test_changed_settings_are_told_without_loading_the_files_again(tmp_path, monkeypatch):
     from optimizer.reporting import manifest as provenance
-    from optimizer.scenario import model as scenario_module
+    from optimizer.scenario import loading as scenario_module
 
     scenario = optimizer.load_scenario(write_tiny(tmp_path / "s"))
     monkeypatch.setattr(scenario_module, "load_scenario", None)  # unchanged files are not read again

@@ -27,7 +27,8 @@ from optimizer.cli import main
 from optimizer.compile.model import build
 from optimizer.core.progress import Progress
 from optimizer.reduction.matrix_merge import reduce, reduction_of
-from optimizer.scenario.model import ScenarioError, _frame, _validate_columns, _validate_row, validate_scenario
+from optimizer.core.errors import ScenarioError
+from optimizer.scenario.model import _frame, _validate_columns, _validate_row, validate_scenario
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 

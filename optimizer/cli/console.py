@@ -229,7 +229,7 @@ def _validate(args) -> int:
     from ..workflows.run import check_solver, raise_unusable
     from ..compile.presolve import run_checks
     from ..compile.model import build
-    from ..scenario.model import load_scenario
+    from ..scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario)
     check_solver(scenario)
@@ -286,7 +286,7 @@ def _run(args) -> int:
     from ..workflows.run import solve
     from ..core.progress import Progress
     from ..reporting.folder import ResultsFolderExists
-    from ..scenario.model import load_scenario
+    from ..scenario.loading import load_scenario
 
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
@@ -382,7 +382,7 @@ def _frontier(args) -> int:
     from ..analysis.multicriteria import frontier, payoff_table
     from ..core.progress import Progress
     from ..reporting.folder import ResultsFolderExists
-    from ..scenario.model import load_scenario
+    from ..scenario.loading import load_scenario
 
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)

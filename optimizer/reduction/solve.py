@@ -6,7 +6,7 @@ import time
 
 from ..compile.model import Model
 from ..core.progress import Progress
-from ..scenario.model import SolverSettings
+from ..schema.run_settings import SolverSettings
 from ..solvers.dispatch import Solution, solve_as_built
 from .matrix_merge import reduction_of
 

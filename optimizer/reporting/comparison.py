@@ -36,7 +36,7 @@ import yaml
 
 from ..core.csvfile import csv_text, read_csv, write_csv
 from ..core.errors import ScenarioError
-from ..scenario.model import TABLES
+from ..schema.tables import TABLES
 
 KPIS = (  # key in summary.json "kpis", label, unit
     ("output_100m_yuan", "output", "100m yuan/yr"),

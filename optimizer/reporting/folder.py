@@ -26,7 +26,7 @@ import yaml
 from ..core.csvfile import write_csv
 from ..core.formatting import jsonable
 from ..core.progress import Progress
-from ..scenario.model import TABLES, section_tables
+from ..schema.tables import TABLES, section_tables
 from .html import html_report
 from .manifest import collect, write_manifest
 from .markdown import markdown_report

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..core.formatting import jsonable
 from ..core.errors import ScenarioError
-from ..scenario.model import TABLES
+from ..schema.tables import TABLES
 
 MANIFEST = "manifest.json"
 PACKAGES = ("pulp", "highspy", "pandas", "numpy", "pydantic", "pyyaml", "matplotlib", "jinja2")
@@ -64,7 +64,8 @@ def _changed_after_loading(scenario) -> bool | None:
     """Whether the scenario differs from what its origin file gives today (None: cannot tell)."""
     if scenario.origin is None:
         return None
-    from ..scenario.model import TABLES, load_scenario
+    from ..scenario.loading import load_scenario
+    from ..schema.tables import TABLES
 
     tables = set(TABLES)
     loaded = scenario.loaded

@@ -76,7 +76,7 @@ def planar(geometry):
 
 
 def boundaries_path() -> Path:
-    from ..scenario.model import default_scenario_path
+    from ..scenario.files import default_scenario_path
 
     return default_scenario_path().parent / BOUNDARY_FILE
 

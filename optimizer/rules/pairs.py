@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.criteria import criteria_of
+from ..schema.tables import INTENSITY_PREFIX
 
-INTENSITY_PREFIX = "land_intensity_"  # units: land_intensity_<category> columns
 
 
 def candidate_pairs(scenario) -> pd.DataFrame:

@@ -56,7 +56,7 @@ import numpy as np
 from ..core.errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from ..compile.model import Model
 from ..core.progress import Progress
-from ..scenario.model import SolverSettings
+from ..schema.run_settings import SolverSettings
 
 if TYPE_CHECKING:
     import pulp

@@ -17,7 +17,9 @@ from ..results.merged import merged_result
 from ..compile.model import build
 from ..core.progress import Progress
 from ..results.result import Result
-from ..scenario.model import MultiCriteria, Scenario, load_scenario, with_solver
+from ..scenario.loading import load_scenario
+from ..scenario.model import Scenario, with_solver
+from ..schema.run_settings import MultiCriteria
 
 
 def solve(

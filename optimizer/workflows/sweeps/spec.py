@@ -53,19 +53,14 @@ import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ...core.errors import ScenarioError
-from ...scenario.model import (
-    ROW_MODELS,
-    TABLES,
-    Id,
-    Scenario,
-    Settings,
-    SolverSettings,
-    deep_merge,
-    listing,
-    pydantic_problem,
-    read_yaml,
-    load_scenario,
-)
+from ...scenario.extends import deep_merge
+from ...scenario.files import read_yaml
+from ...scenario.loading import load_scenario
+from ...scenario.model import Scenario
+from ...schema.placement import pydantic_problem
+from ...schema.run_settings import SolverSettings
+from ...schema.tables import ROW_MODELS, TABLES
+from ...schema.types import Id, Settings, listing
 
 FACTORS = {  # derived knob -> (table, column) it multiplies in every row
     "land_factor": ("units", "land_km2"),
