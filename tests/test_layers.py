@@ -205,8 +205,6 @@ def test_no_private_name_crosses_modules():
     assert not private, "\n".join(private)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: optimizer/scenario/model.py (and a few others) still exceed the limit; "
-                                        "docs/refactor-plan.md splits them")
 def test_no_module_is_longer_than_the_limit():
     lines = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in modules(PACKAGE).items()}
     long = {m: n for m, n in lines.items() if n > MAX_LINES}

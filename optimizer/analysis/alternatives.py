@@ -3,7 +3,7 @@
 A linear program max c·x s.t. A x ⋚ b, l ≤ x ≤ u with many interchangeable options has many
 optimal plans; the solver returns one vertex of the optimal face. This module says, for a
 solved result, what the others are. Everything is solved exactly by HiGHS on the model's own
-arrays (``optimizer.solve.highs_arrays``), whichever solver produced the result.
+arrays (``optimizer.solvers.dispatch.highs_arrays``), whichever solver produced the result.
 
 **The face.** With z* the optimum and a tolerance t ≥ 0, the plans within t of the optimum are
 
@@ -35,7 +35,7 @@ two LPs per quantity. A range of width ≤ ``forced_width`` on F_0 (1e-5 km², o
 scenario's land where that is more) is *forced*: every optimal plan has that land there. Unit–industry ranges are computed while the model has at most
 ``UNIT_RANGES_MAX`` land pairs; above that (grids) only zone and industry aggregates are.
 
-For a run merged before building (``optimizer.merge``) the model is that of the merged scenario,
+For a run merged before building (``optimizer.reduction.scenario_merge``) the model is that of the merged scenario,
 whose classes of alike units are exactly interchangeable. The aggregates are sums of its
 variables, so they are exact there. A unit u_i of a class C (land L_i, the class L_C) whose
 industry k has class land Q ∈ [Q_lo, Q_hi] on F_t can hold any share the class's other units
@@ -59,7 +59,7 @@ weight per variable from the SHA-256 of its name (so the same on every machine).
 weights make that last minimiser unique (it is checked: ``uniqueness`` of the last pass).
 The passes run on the model with its interchangeable units merged (``reduction_of(model)``, even
 with ``--no-reduce``), and its solution is split onto the units in table order (the split of
-``optimizer.reduce``): the units of a class are interchangeable, so that split is itself part
+``optimizer.reduction.matrix_merge``): the units of a class are interchangeable, so that split is itself part
 of the rule. The shadow prices of the first solve are kept: a dual optimal solution is
 complementary to every primal optimal one, so they price the tie-broken plan too. Passes (2)
 and (3) keep the objective and the carbon within 1e-10·max(1, |value|) of their optima.
@@ -81,7 +81,8 @@ import pandas as pd
 
 from ..compile.model import Model
 from ..reduction.matrix_merge import reduction_of
-from ..solvers.dispatch import LARGE_LP, Solution, highs_arrays, new_highs
+from ..core.outcomes import Solution
+from ..solvers.dispatch import LARGE_LP, highs_arrays, new_highs
 
 FORCED = 1e-5  # km²: a range this narrow on the optimal face is a forced quantity
 GUARD = 1e-10  # relative: the optimum as a constraint, within the solver's tolerances

@@ -1,6 +1,6 @@
 """Several criteria at once: the payoff table, three methods, and the Pareto frontier of two criteria.
 
-Every criterion c is linear in the decision variables, total_c(v) = a_c · v (``optimizer.criteria``),
+Every criterion c is linear in the decision variables, total_c(v) = a_c · v (``optimizer.core.criteria``),
 so each method below is a sequence of ordinary solves of one compiled model, retargeted
 (``Model.retargeted``) to another objective and to bounds ``criterion_bound[c]`` on criteria.
 Write s_c = +1 for a criterion to minimise and −1 for one to maximise.
@@ -350,7 +350,7 @@ def frontier(
 
 
 def _explained(result: Result, compiled: _Compiled) -> Result:
-    """An infeasible result with its diagnosis (``optimizer.diagnosis``), as ``optimizer.solve`` gives."""
+    """An infeasible result with its diagnosis (``optimizer.analysis.diagnosis``), as ``optimizer.solve`` gives."""
     if result.status == "infeasible":
         from ..compile.presolve import run_checks
         from .diagnosis import diagnose

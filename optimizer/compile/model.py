@@ -25,7 +25,7 @@ can be *retargeted* (``Model.retargeted``): another objective, and bounds on cri
     criterion_bound[c]:  Σ_v a_c[v] · v ≤ ε_c   (a criterion to minimise; ≥ for one to maximise)
 
 (family ``criteria``), without rebuilding the rule families: the multi-criteria methods and the
-Pareto frontier (``optimizer.multicriteria``) re-solve one compiled model that way.
+Pareto frontier (``optimizer.analysis.multicriteria``) re-solve one compiled model that way.
 """
 
 from __future__ import annotations
@@ -65,14 +65,14 @@ class Constraint:
     rhs: float
     unit: str  # unit of the row (of rhs and activity), e.g. "km2", "t CO2"
     meaning: str  # planning words, e.g. "land available in Fuling"
-    # Violation variables of a soft or elastic row (see optimizer.limits): part of the solved
+    # Violation variables of a soft or elastic row (see optimizer.compile.soft_limits): part of the solved
     # row, never of its activity, so a violated limit shows as negative slack.
     violation_positions: np.ndarray = field(default_factory=lambda: _NO_POSITIONS)
     violation_coefficients: np.ndarray = field(default_factory=lambda: _NO_COEFFICIENTS)
 
 
 # Shared by every row without violation variables (nearly all of them); read-only, so that a
-# family adding some makes new arrays, as optimizer.limits does.
+# family adding some makes new arrays, as optimizer.compile.soft_limits does.
 _NO_POSITIONS, _NO_COEFFICIENTS = np.zeros(0, dtype=np.int64), np.zeros(0)
 _NO_POSITIONS.flags.writeable = _NO_COEFFICIENTS.flags.writeable = False
 
@@ -413,7 +413,7 @@ def build(scenario: Scenario) -> Model:
     soften(builder)
 
     # A multi-criteria objective compiles with the first criterion it involves; the methods in
-    # optimizer.multicriteria retarget the model from there.
+    # optimizer.analysis.multicriteria retarget the model from there.
     objective = scenario.objective_criteria[0]
     return Model(scenario, builder.variables, builder.constraints, objective, criteria_of(scenario), builder.family_data)
 

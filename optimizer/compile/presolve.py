@@ -1,6 +1,6 @@
 """Presolve checks: conflicts and traps found in a compiled scenario before any solve.
 
-Each check is a function of the compiled :class:`~optimizer.model.Model` returning findings: a
+Each check is a function of the compiled :class:`~optimizer.compile.model.Model` returning findings: a
 severity, the check's name, a message in planning words and a suggested fix. An ``error`` stops
 the run: exit 3 when it proves the scenario infeasible, exit 2 when the input cannot be used as
 it is; a ``warning`` is printed and recorded in the results. ``optimizer validate`` runs them all.
@@ -8,7 +8,7 @@ it is; a ``warning`` is printed and recorded in the results. ``optimizer validat
 The infeasibility checks are quick proofs, each valid under the assumptions it states (every
 land-using variable sits in a unit whose land row bounds it; no variable has negative carbon);
 a check whose assumptions fail, or whose family of limits is soft, stays silent. The elastic
-diagnosis (``optimizer.diagnosis``) finds every infeasibility, with exact amounts, after a solve.
+diagnosis (``optimizer.analysis.diagnosis``) finds every infeasibility, with exact amounts, after a solve.
 
 - ``share_rules``: a zone's minimum shares cannot all be met by what it admits, so the zone can
   receive no land at all (warning; the checks below count its land as closed).

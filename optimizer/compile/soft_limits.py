@@ -8,7 +8,7 @@ The scenario's ``limits`` section names constraint families (``carbon``, ``land`
       land: {firm: true}                             # never relaxed, not even to explain infeasibility
 
 A family is hard by default: it holds in every solution, and the infeasibility diagnosis
-(``optimizer.diagnosis``) may propose to relax it unless it is ``firm``.
+(``optimizer.analysis.diagnosis``) may propose to relax it unless it is ``firm``.
 
 Every row i of a soft family gets one violation variable w_i ≥ 0 in the row's own unit (two for
 an equality, one per direction):
@@ -17,7 +17,7 @@ an equality, one per direction):
     Σ a_i · x + w_i ≥ b_i      (a ``>=`` limit may fall short by w_i)
 
 and the objective is worsened by π_f · w_i, where π_f is the family's ``penalty_per_unit`` in the
-units of a shadow price (``optimizer.result``): yuan of output per row unit for the output
+units of a shadow price (``optimizer.results.result``): yuan of output per row unit for the output
 objective, the objective's unit per row unit otherwise. The violation variables have kind
 ``violation`` in the variable table and no effect on any criterion, so no other limit counts them.
 A soft limit is worth violating exactly when its shadow price would exceed π_f.

@@ -10,7 +10,7 @@ scenario may declare its own indicators (``indicators:``), each an extra numeric
 industries table scaled the same way; ``criteria_of(scenario)`` lists both.
 
 A composite criterion is a weighted sum of others plus a constant: Σ_c w_c · total_c + offset
-(the weighted-sum method's normalised score, see ``optimizer.multicriteria``).
+(the weighted-sum method's normalised score, see ``optimizer.analysis.multicriteria``).
 """
 
 from __future__ import annotations

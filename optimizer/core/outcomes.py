@@ -1,5 +1,5 @@
-"""What the checks and the diagnosis find, as plain records: a presolve finding, a limit to move,
-the diagnosis of an infeasible scenario. Results carry them; nothing here computes them."""
+"""What a solve, the checks and the diagnosis find, as plain records: a solver's solution, a presolve
+finding, a limit to move, the diagnosis of an infeasible scenario. Nothing here computes them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,31 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+STATUSES = ("optimal", "infeasible", "unbounded", "time_limit", "not_solved", "error")
+
+
+@dataclass
+class Solution:
+    status: str  # one of STATUSES
+    objective: float | None
+    values: np.ndarray  # per variable, in Model.variables order (NaN when no solution)
+    duals: np.ndarray  # per constraint, d(objective)/d(rhs) (NaN when not available)
+    solver: str
+    solver_version: str
+    seconds: float
+    message: str = ""
+    best_bound: float | None = None
+    gap: float | None = None
+    options: dict = field(default_factory=dict)
+    dual_basis: str = "LP"  # what the duals are duals of; "" when there are none
+
+    @property
+    def has_solution(self) -> bool:
+        """A solution to report: optimal, or the best found before the solver stopped (not optimal)."""
+        return self.objective is not None
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ Never merged: variables of other kinds (projects, slacks), integer or bounded va
 with two or more rows of their own, and units whose own row involves another kind of variable
 (that row is then shared, and names only that unit). The test reads the compiled matrix, so a
 rule family needs to do nothing: a unit-specific row of any family keeps its unit apart.
-``optimizer.merge`` makes the same merge on the scenario, before the full model is built, where
+``optimizer.reduction.scenario_merge`` makes the same merge on the scenario, before the full model is built, where
 the families say which units they treat one by one.
 """
 
@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ..compile.model import Model
-from ..solvers.dispatch import Solution
+from ..core.outcomes import Solution
 
 
 @dataclass

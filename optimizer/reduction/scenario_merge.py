@@ -1,6 +1,6 @@
 """Exact reduction on the scenario: merge a zone's alike units before any model is built.
 
-``optimizer.reduce`` merges the interchangeable units of a compiled model, so the full model
+``optimizer.reduction.matrix_merge`` merges the interchangeable units of a compiled model, so the full model
 must be built first; at 50,000 grid cells building and searching it is most of a merged run.
 Here the merge starts on the scenario, where the rule families say which units they treat one
 by one (each family's ``units_apart(scenario)``; a family without that hook keeps every unit
@@ -8,15 +8,15 @@ apart). The other units of one zone whose rows of the units table agree in every
 ``id``, the labels ``name`` and ``name_zh``, and ``land_km2`` form a class. Nothing tells its
 members apart but their land, so the model of the merged scenario (each class as its first unit,
 holding the land L_C = Σ_{u∈C} L_u of all) is the full model with each class merged as
-``optimizer.reduce`` merges it:
+``optimizer.reduction.matrix_merge`` merges it:
 
     X[C,k] = Σ_{u∈C} x[u,k]        land[C]:  Σ_k a_k X[C,k] ≤ L_C
 
-and every other row sees X[C,k] as it would see each x[u,k]. ``optimizer.reduce`` then merges
+and every other row sees X[C,k] as it would see each x[u,k]. ``optimizer.reduction.matrix_merge`` then merges
 that model further where its units are interchangeable (units the families keep apart, say,
 that no row tells apart after all), so the model solved is the one the full model's own merge
 would give, to the last digit (``prepare``). Its solution is split back as
-``optimizer.reduce`` splits it: unit u_i of a class (in table order) owns the stretch S_i =
+``optimizer.reduction.matrix_merge`` splits it: unit u_i of a class (in table order) owns the stretch S_i =
 [R_{i−1}, R_i) of L_C (R_i = L_1 + … + L_i, the last stretch open), industry k the stretch T_k =
 [Q_{k−1}, Q_k) of the land the class uses (Q_k the running sum of a_k · X[C,k]), and
 
@@ -125,7 +125,7 @@ def prepare(built: Model, classes: Classes) -> Merged | None:
     """The model to solve and its classes; None when the split cannot be made on it (``land_rows``)
     or there is nothing to split (no class has variables).
 
-    ``built`` is merged further by ``optimizer.reduce`` where its units are interchangeable (units
+    ``built`` is merged further by ``optimizer.reduction.matrix_merge`` where its units are interchangeable (units
     the families keep apart, say, that no row tells apart after all). A unit of ``built`` joins
     the class of ``reduce``'s, whose first unit comes first in both, so each class fills its units
     in table order, as the split of the full model's own merge does; and each class's land row

@@ -7,7 +7,8 @@ import time
 from ..compile.model import Model
 from ..core.progress import Progress
 from ..schema.run_settings import SolverSettings
-from ..solvers.dispatch import Solution, solve_as_built
+from ..core.outcomes import Solution
+from ..solvers.dispatch import solve_as_built
 from .matrix_merge import reduction_of
 
 

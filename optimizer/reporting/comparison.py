@@ -9,7 +9,7 @@ compares each run with the first, the baseline:
 - ``kpis``: each headline figure with its delta and delta in percent;
 - ``allocation_changes``: unit–industry pairs whose land appeared, vanished, or changed by more
   than ``threshold`` (relative to the baseline's land, and at least 1e-6 km²); where both runs
-  have land ranges (``land_ranges.csv``, ``optimizer.alternatives``), only pairs whose ranges do
+  have land ranges (``land_ranges.csv``, ``optimizer.analysis.alternatives``), only pairs whose ranges do
   not overlap (by more than that): a move within the plans both runs find optimal is no change;
 - ``decision_changes``: the decisions that family tables record and the allocation does not
   (``DECISIONS``: project sites, retirements, park land), compared the same way;
@@ -197,7 +197,7 @@ class Comparison:
     zones: pd.DataFrame
     threshold: float = 0.01
     names: dict = field(default_factory=dict, repr=False)  # unit/zone/industry id -> (English, Chinese)
-    districts: dict | None = field(default=None, repr=False)  # run -> figures per district (optimizer.maps.by_run)
+    districts: dict | None = field(default=None, repr=False)  # run -> figures per district (optimizer.reporting.maps.by_run)
 
     @property
     def labels(self) -> list[str]:

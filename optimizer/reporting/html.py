@@ -1,7 +1,7 @@
 """Result → report.html: one self-contained page, and the HTML that objects show in Jupyter.
 
 The page opens offline: CSS is inline, charts are inline SVG drawn by matplotlib
-(``optimizer.charts``), and nothing is fetched. It shows the headline figures against their
+(``optimizer.reporting.charts``), and nothing is fetched. It shows the headline figures against their
 limits, the Concentric Circle diagram of what each zone receives, land and output by zone and
 category, the binding limits with their shadow prices in words, the tables by zone and industry,
 the families' tables, the allocation, warnings, and where the run came from.
@@ -139,7 +139,7 @@ def report_context(result) -> dict:
         "warnings": list(result.warnings),
         "has_solution": result.has_solution,
         "uniqueness": uniqueness_line(result) if result.has_solution else None,
-        "diagnosis": result.diagnosis.to_dict() if result.diagnosis is not None else None,  # optimizer.diagnosis
+        "diagnosis": result.diagnosis.to_dict() if result.diagnosis is not None else None,  # optimizer.analysis.diagnosis
         # A mixed-integer run: the proven bound, the gap, and what the shadow prices are duals of.
         "mip": {"bound": result.solution.best_bound, "gap": result.solution.gap, "basis": result.solution.dual_basis}
         if result.model.is_mip and result.solution.best_bound is not None else None,

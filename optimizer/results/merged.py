@@ -18,7 +18,7 @@ from ..rules import land
 from ..rules.family import names
 from ..rules.pairs import TEXT, pair_names
 from ..scenario.model import Scenario
-from ..solvers.dispatch import Solution
+from ..core.outcomes import Solution
 from .result import Result, contribution_table, slack_of
 
 

@@ -22,7 +22,7 @@ from ..core.outcomes import Diagnosis
 from ..compile.soft_limits import price_unit
 from ..compile.model import Model
 from ..scenario.model import Scenario
-from ..solvers.dispatch import Solution
+from ..core.outcomes import Solution
 
 COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result tables
 ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
@@ -41,7 +41,7 @@ class Result:
     warnings: list[str] = field(default_factory=list)  # shown in the summary and every report
     provenance: dict = field(default_factory=dict)  # extra facts for manifest.json: started, rerun_of
     method_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # e.g. a multi-criteria method's payoff table
-    diagnosis: Diagnosis | None = None  # why an infeasible scenario is infeasible (optimizer.diagnosis)
+    diagnosis: Diagnosis | None = None  # why an infeasible scenario is infeasible (optimizer.analysis.diagnosis)
 
     # ---- status
 
@@ -65,7 +65,7 @@ class Result:
     @property
     def full_model(self) -> Model:
         """The model of the whole scenario: ``model`` itself, unless alike units were merged
-        before building (``optimizer.merge``), when it is built on demand."""
+        before building (``optimizer.reduction.scenario_merge``), when it is built on demand."""
         return self.model
 
     @property
@@ -197,7 +197,7 @@ class Result:
 
     @cached_property
     def uniqueness(self):
-        """Whether the optimal plan is the only one (``optimizer.alternatives.uniqueness``)."""
+        """Whether the optimal plan is the only one (``optimizer.analysis.alternatives.uniqueness``)."""
         from ..analysis.alternatives import uniqueness
 
         return uniqueness(self)
@@ -234,7 +234,7 @@ class Result:
 
     def save(self, folder: str | Path | None = None, results_root: str | Path = "results", progress=None) -> Path:
         """Write a new results folder (whole or not at all) and return its path; ``progress``: an
-        ``optimizer.progress.Progress`` to report its stages to."""
+        ``optimizer.core.progress.Progress`` to report its stages to."""
         from ..reporting.folder import write_results
 
         started = time.perf_counter()

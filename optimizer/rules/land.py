@@ -30,5 +30,5 @@ def add_constraints(builder) -> None:
 
 
 def units_apart(scenario) -> set[str]:
-    """None: each unit's land row is the one row a class of alike units merges into (optimizer.merge)."""
+    """None: each unit's land row is the one row a class of alike units merges into (optimizer.reduction.scenario_merge)."""
     return set()

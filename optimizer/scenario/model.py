@@ -3,7 +3,7 @@
 A scenario is a YAML file plus CSV tables (zones, units, industries). ``load_scenario`` reads
 them, follows ``extends`` chains (a variant names its parent and overrides a few fields),
 validates everything with pydantic and returns a frozen :class:`Scenario`. The scenario knows
-nothing of PuLP; ``optimizer.model`` turns it into a linear program.
+nothing of PuLP; ``optimizer.compile.model`` turns it into a linear program.
 
 Units of the data, fixed for every scenario (the column names carry them):
 

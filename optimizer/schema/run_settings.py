@@ -13,7 +13,7 @@ from .types import Flag, Id, Invalid, Label, NonNegative, not_a_flag, Positive, 
 
 
 class LimitRule(Settings):
-    """How one family of limits is treated (see ``optimizer.limits``): hard (default), firm or soft."""
+    """How one family of limits is treated (see ``optimizer.compile.soft_limits``): hard (default), firm or soft."""
 
     firm: Flag = False  # never relaxed, not even to explain an infeasible scenario
     soft: Flag = False  # may be violated in the solution, at penalty_per_unit
@@ -57,7 +57,7 @@ METHOD_FIELDS = {"weighted": {"weights"}, "lexicographic": {"order", "tolerance"
 
 
 class MultiCriteria(Settings):
-    """``objective: {method: ...}``: several criteria at once (see ``optimizer.multicriteria``).
+    """``objective: {method: ...}``: several criteria at once (see ``optimizer.analysis.multicriteria``).
 
     - weighted: minimise Σ w_c · (total_c − ideal_c) / (nadir_c − ideal_c), ideal and nadir
       from the payoff table;
@@ -166,7 +166,7 @@ class SolverSettings(Settings):
 
 
 class ReportSettings(Settings):
-    """How reports draw the scenario (see ``optimizer.charts``).
+    """How reports draw the scenario (see ``optimizer.reporting.charts``).
 
     ``rings`` lays out the Concentric Circle diagram from the centre outward, one list of zones
     per ring; zones sharing a ring are drawn as arcs on its east side, the first at the top.
@@ -177,7 +177,7 @@ class ReportSettings(Settings):
 
 
 class AnalysisSettings(Settings):
-    """What a run works out about alternative optima (``optimizer.alternatives``), besides its plan.
+    """What a run works out about alternative optima (``optimizer.analysis.alternatives``), besides its plan.
 
     ``ranges``: the tolerance of the land ranges (0: over the optimal plans; 0.01: within 1 % of
     the optimum), none by default. ``alternatives``: how many near-optimal plans, within

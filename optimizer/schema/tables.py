@@ -112,7 +112,7 @@ class Unit(Row):
     land_intensity: CellPositive = 1.0
     area_km2: CellNonNegative | None = None
     population_10k: CellNonNegative | None = None
-    # Where the unit is, for the report's maps (optimizer/maps.py); the model never reads them.
+    # Where the unit is, for the report's maps (optimizer/reporting/maps.py); the model never reads them.
     adcode: Annotated[int, Field(ge=100000, le=999999)] | None = None  # its district's code
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None  # a point in it (degrees)
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None

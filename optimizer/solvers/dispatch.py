@@ -12,7 +12,7 @@ MIPs get HiGHS's own choice (dual simplex; branch and cut). ``solver.options`` o
 
 Exact reductions (``solver.reduce``, on by default) run first: interchangeable units are merged,
 the smaller model is solved by any of the solvers above, and its solution is split back onto the
-units (``optimizer.reduce``). The optimum, the duals and every rule are those of the full model.
+units (``optimizer.reduction.matrix_merge``). The optimum, the duals and every rule are those of the full model.
 
 Statuses are reported honestly: ``optimal`` only when the solver proved optimality; a run
 stopped by a time or iteration limit is ``time_limit`` (with its incumbent, if any), never
@@ -48,11 +48,12 @@ import tempfile
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..core.outcomes import Solution
 from ..core.errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from ..compile.model import Model
 from ..core.progress import Progress
@@ -61,7 +62,6 @@ from ..schema.run_settings import SolverSettings
 if TYPE_CHECKING:
     import pulp
 
-STATUSES = ("optimal", "infeasible", "unbounded", "time_limit", "not_solved", "error")
 SOLVER_ALIASES = {"highs": "HiGHS", "highs-pulp": "HiGHS", "cbc": "COIN_CMD"}
 LARGE_LP = 10_000  # variables; above it HiGHS's interior point beats its dual simplex (measured)
 
@@ -97,27 +97,6 @@ def new_highs():
             _banner_done = True
     highs.setOptionValue("output_flag", False)
     return highs
-
-
-@dataclass
-class Solution:
-    status: str  # one of STATUSES
-    objective: float | None
-    values: np.ndarray  # per variable, in Model.variables order (NaN when no solution)
-    duals: np.ndarray  # per constraint, d(objective)/d(rhs) (NaN when not available)
-    solver: str
-    solver_version: str
-    seconds: float
-    message: str = ""
-    best_bound: float | None = None
-    gap: float | None = None
-    options: dict = field(default_factory=dict)
-    dual_basis: str = "LP"  # what the duals are duals of; "" when there are none
-
-    @property
-    def has_solution(self) -> bool:
-        """A solution to report: optimal, or the best found before the solver stopped (not optimal)."""
-        return self.objective is not None
 
 
 def available_solvers() -> list[str]:

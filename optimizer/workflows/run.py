@@ -34,18 +34,18 @@ def solve(
     ``solver`` picks the solver by name (``highs``, ``highs-pulp``, ``cbc``, or any available
     PuLP solver); other keywords (``time_limit_s``, ``mip_gap``, ``threads``, ``msg``,
     ``options``, ``reduce``) override the scenario's solver settings. A multi-criteria objective
-    (``objective: {method: ...}``) is solved by ``optimizer.multicriteria``; its result carries
+    (``objective: {method: ...}``) is solved by ``optimizer.analysis.multicriteria``; its result carries
     the payoff table. ``progress=True`` prints the stages of a run that lasts more than a few
     seconds on stderr.
 
     With ``reduce`` on (the default), alike units are merged on the scenario before building
-    where the rule families allow it (``optimizer.merge``; the result is a ``MergedResult``, its
+    where the rule families allow it (``optimizer.reduction.scenario_merge``; the result is a ``MergedResult``, its
     tables per unit all the same), and interchangeable units of the built model otherwise
-    (``optimizer.reduce``). The presolve checks run first (``optimizer.checks``), on the merged
+    (``optimizer.reduction.matrix_merge``). The presolve checks run first (``optimizer.compile.presolve``), on the merged
     model when units merge (the same findings at its size): an unusable input raises
     :class:`ScenarioError`, a proved infeasibility skips the solve, and warnings go to
     ``Result.warnings``. An infeasible scenario is explained in ``Result.diagnosis``
-    (``optimizer.diagnosis``) unless ``diagnose`` is False.
+    (``optimizer.analysis.diagnosis``) unless ``diagnose`` is False.
     """
     from ..analysis.alternatives import analyse, asks_tables, tie_broken
     from ..compile.presolve import run_checks
@@ -123,7 +123,7 @@ def solve(
 
 
 def _merged_model(scenario: Scenario, timings: dict, progress: Progress):
-    """What to solve when alike units merge before building (``optimizer.merge``); None when
+    """What to solve when alike units merge before building (``optimizer.reduction.scenario_merge``); None when
     none do or the model is not as the split needs."""
     progress.stage(f"merging alike units of {len(scenario.units):,}")
     with _timed(timings, "reduce"):

@@ -12,7 +12,7 @@
   95 %, max.
 - ``plots/kpis.png`` (histograms) and ``plots/selection.png`` (how often each pair is chosen);
   ``plots/map.svg`` (how often each district receives each category) where the base scenario's
-  units map to the boundaries (``optimizer.maps``).
+  units map to the boundaries (``optimizer.reporting.maps``).
 """
 
 from __future__ import annotations
