@@ -25,10 +25,26 @@ Scenario section ``agglomeration`` (off when absent; ``{}`` takes the defaults):
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
+from ..schema.types import NonNegative, Positive, Settings
 from . import site_attributes
+
+
+class Agglomeration(Settings):
+    """Output multiplier of a park's leading industries and their chain partners (``rules.agglomeration``)."""
+
+    leading: NonNegative = 0.05  # a
+    per_doubling: NonNegative = 0.02  # g, per doubling of existing output
+    partner: NonNegative = 0.02  # b
+    reference_output_100m_yuan: Positive = 100.0  # Q0
+    max_multiplier: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.2  # μ_max
+    output_kinds: tuple[str, ...] = ("gross_output", "gross_output_district")  # comparable existing output
+
 
 FAMILY = "agglomeration"
 

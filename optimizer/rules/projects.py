@@ -41,10 +41,28 @@ explains it, or that p fits somewhere without improving the objective.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from ..core.criteria import CRITERIA, TOTAL_COLUMNS, criteria_of
+from ..schema.tables import Project, ProjectSite
+from ..schema.types import Count, Flag, Id, NonNegative, Settings
+
+
+class ProjectSettings(Settings):
+    """Discrete transfer projects and the rules on them (see ``optimizer.rules.projects``)."""
+
+    table: Annotated[tuple[Project, ...], Field(min_length=1)]
+    sites: tuple[ProjectSite, ...] = ()
+    land_allocation: Flag = True  # false: site the projects alone, no continuous x[u,k]
+    investment_budget_100m_yuan: NonNegative | None = None
+    max_per_unit: Count | None = None  # every unit
+    count_max: dict[Id, Count] = {}  # by unit or zone id
+    count_min: dict[Id, Count] = {}
+
 
 FAMILY = "projects"
 KIND = "project"

@@ -33,8 +33,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..schema.types import Id, Settings
 from . import site_attributes, zoning
 from .pairs import candidate_pairs
+
+
+class SiteAdmission(Settings):
+    """Which industries a site may take, by its type, leading industries and transport (``rules.site_admission``)."""
+
+    leading_override_zone: bool = False  # A1: a park takes its leading industries whatever its zone admits
+    only_in_unit_types: dict[Id, tuple[Id, ...]] = {}  # A2: industry -> the only unit types that take it
+    only_in_parks: tuple[Id, ...] = ()  # A2: industries only in parks
+    unit_type_admits: dict[Id, tuple[Id, ...]] = {}  # A2: unit type -> the industries or categories it takes
+    dock: bool = False  # A3: a park takes its leading industries, their partners and logistics at a node
+    needs_node: tuple[Id, ...] = ()  # A4: only in units with a port, rail, road or air node
+    needs_port: tuple[Id, ...] = ()  # A4: only in units with a port, unless a leading industry there
+
 
 FAMILY = "site_admission"
 LOGISTICS = "logistics"  # the industry A3 lets into a park with a transport node

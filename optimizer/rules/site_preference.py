@@ -30,11 +30,22 @@ Scenario section ``site_preference`` (off when absent): ``site_preference: {per_
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
+from ..schema.types import Settings
 from . import agglomeration
 from . import site_attributes
+
+
+class SitePreference(Settings):
+    """The tie-break: a tiny bonus per km² by a documented ranking of the pairs (``rules.site_preference``)."""
+
+    per_km2: Annotated[float, Field(gt=0, le=0.01, allow_inf_nan=False)] = 1e-3  # objective units per km², at most
+
 
 FAMILY = "site_preference"
 

@@ -31,9 +31,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..schema.tables import ChainPartner, District
+from ..schema.types import Id, Positive, Settings
 from . import agglomeration, site_preference
 from .family import values_of
 from .site_attributes import NODES, attributes, partner_sets
+
+
+class SitesSettings(Settings):
+    """A table of real sites: its framework's zone column, zone land intensities, district statistics
+    and chain partners (``rules.sites``)."""
+
+    zone_column: Id | None = None  # the units' zone column, e.g. zone_2013 or zone_2020 (read at loading)
+    land_intensity: dict[Id, Positive] = {}  # zone -> every unit's land intensity there (read at loading)
+    non_park_types: tuple[Id, ...] = ("cbd", "district_remainder")  # unit types that are not parks
+    districts: tuple[District, ...] = ()
+    chain_partners: tuple[ChainPartner, ...] = ()
+
 
 FAMILY = "sites"
 

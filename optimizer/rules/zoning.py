@@ -27,10 +27,31 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pydantic import model_validator
 
 from ..core.criteria import TEN_THOUSAND_YUAN_PER_100M
-from .family import names
+from ..schema.types import Id, Invalid, NonNegative, Settings, Share
 from . import site_attributes
+from .family import names
+
+
+class ZoneRule(Settings):
+    """Concentric Circle rules for one zone (see ``optimizer.rules.zoning``)."""
+
+    admits: tuple[Id, ...] = ()
+    share_min: dict[Id, Share] = {}
+    share_max: dict[Id, Share] = {}
+    max_carbon_intensity_t_per_10k_yuan: NonNegative | None = None
+    max_pollutant_intensity_kg_per_10k_yuan: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _shares_consistent(self):
+        for category, low in self.share_min.items():
+            high = self.share_max.get(category)
+            if high is not None and low > high:
+                raise Invalid(f"share_min[{category}]={low} exceeds share_max[{category}]={high}", "share_min ≤ share_max")
+        return self
+
 
 FAMILY = "zoning"
 

@@ -23,6 +23,22 @@ import pandas as pd
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..core.errors import ScenarioError
+from ..rules.agglomeration import Agglomeration
+from ..rules.balance import RegionalBalance
+from ..rules.capacity_replacement import CapacityReplacement
+from ..rules.carbon import CarbonBudget
+from ..rules.energy import EnergyControl
+from ..rules.indicator_sharing import IndicatorSharing
+from ..rules.industry_chains import IndustryChain
+from ..rules.intake import Intake
+from ..rules.parks import Parks
+from ..rules.pollution_charges import PollutionCharges
+from ..rules.projects import ProjectSettings
+from ..rules.resources import Resource, declared_columns
+from ..rules.site_admission import SiteAdmission
+from ..rules.site_preference import SitePreference
+from ..rules.sites import SitesSettings
+from ..rules.zoning import ZoneRule
 from ..schema.placement import column_validator, from_pydantic, placed, pydantic_problem, Source
 from ..schema.run_settings import (
     AnalysisSettings,
@@ -33,25 +49,6 @@ from ..schema.run_settings import (
     ReportSettings,
     SolverSection,
     SolverSettings,
-)
-from ..schema.sections import (
-    Agglomeration,
-    CapacityReplacement,
-    CarbonBudget,
-    declared_columns,
-    EnergyControl,
-    IndicatorSharing,
-    IndustryChain,
-    Intake,
-    Parks,
-    PollutionCharges,
-    ProjectSettings,
-    RegionalBalance,
-    Resource,
-    SiteAdmission,
-    SitePreference,
-    SitesSettings,
-    ZoneRule,
 )
 from ..schema.tables import (
     declared_indicator_columns,

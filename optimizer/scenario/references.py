@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..core.criteria import CRITERIA, criteria_of
 from ..core.errors import ScenarioError
-from ..schema.sections import ProjectSettings
+from ..rules.projects import ProjectSettings
 from ..schema.tables import INTENSITY_PREFIX, TABLES
 from ..schema.types import listing, split_ids
 
