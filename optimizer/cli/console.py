@@ -17,10 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.errors import ScenarioError, SolverNotInstalled, SolverUnavailable
-from ..results.result import EXIT_CODES
+from ..core.exit_codes import BAD_INPUT, BY_STATUS, OK, RERUN_MISMATCH, SOLVER_TROUBLE
 
-BAD_INPUT = 2
-SOLVER_TROUBLE = 4
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -255,7 +253,7 @@ def _validate(args) -> int:
 
 
 def _rerun(args) -> int:
-    from ..workflows.rerun import RERUN_MISMATCH, rerun
+    from ..workflows.rerun import rerun
 
     if args.out and Path(args.out).exists():
         print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
@@ -264,7 +262,7 @@ def _rerun(args) -> int:
         check_writable(args.out, "")
     outcome = rerun(args.folder, out=args.out, tolerance=args.tolerance)
     print(outcome)
-    return 0 if outcome.matches else RERUN_MISMATCH
+    return OK if outcome.matches else RERUN_MISMATCH
 
 
 def _compare(args) -> int:
@@ -403,7 +401,7 @@ def _frontier(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return BAD_INPUT
     print(folder if args.quiet else _frontier_summary(table, folder))
-    return max(EXIT_CODES[status] for status in table["status"])
+    return max(BY_STATUS[status] for status in table["status"])
 
 
 @contextmanager

@@ -12,10 +12,7 @@ import sys
 import yaml
 
 from ..core.errors import ScenarioError
-
-LOST = 4
-NOT_INSTALLED = 4  # as for a solver that is not installed
-INTERRUPTED = 130
+from ..core.exit_codes import INTERRUPTED, SOLVER_TROUBLE
 
 
 def add_parser(commands) -> None:
@@ -56,10 +53,10 @@ def command(args) -> int:
         )
     except RunsLost as error:
         print(f"error: {error}", file=sys.stderr)
-        return LOST
+        return SOLVER_TROUBLE  # runs lost
     except EngineNotInstalled as error:
         print(f"error: {error}", file=sys.stderr)
-        return NOT_INSTALLED
+        return SOLVER_TROUBLE  # as for a solver that is not installed
     except KeyboardInterrupt:
         print("interrupted: the finished runs are saved; run the same command again to resume", file=sys.stderr)
         return INTERRUPTED

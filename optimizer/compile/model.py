@@ -49,8 +49,6 @@ if TYPE_CHECKING:
 
 SENSES = {"<=": -1, ">=": 1, "==": 0}  # PuLP's LpConstraintLE, GE, EQ (PuLP is imported only when used)
 PLACE_COLUMNS = ["name", "kind", "unit", "zone", "industry", "category"]
-BOUND_COLUMNS = ["lower", "upper", "integer"]
-EFFECT_COLUMNS = [*CRITERIA, "penalty"]  # per unit of the variable's value
 
 
 @dataclass(slots=True)  # slots: 50,000 land rows of a grid are made in a third of the time

@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.exit_codes import BAD_INPUT, INFEASIBLE
 from ..core.outcomes import Finding
 
-INFEASIBLE, BAD_INPUT = 3, 2
 SCALED_RANGE = (1e-6, 1e6)  # coefficients outside it after scaling make the answer untrustworthy
 _TOLERANCE = 1e-9
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..core.numbers import binding_tolerance
 from ..core.criteria import TOTAL_COLUMNS, YUAN_PER_100M
+from ..core.exit_codes import BY_STATUS
 from ..core.outcomes import Diagnosis
 from ..compile.soft_limits import price_unit
 from ..compile.model import Model
@@ -26,7 +27,6 @@ from ..core.outcomes import Solution
 
 COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result tables
 ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
-EXIT_CODES = {"optimal": 0, "infeasible": 3, "unbounded": 3, "time_limit": 4, "not_solved": 4, "error": 4}
 
 
 
@@ -55,7 +55,7 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES[self.status]
+        return BY_STATUS[self.status]
 
     @property
     def has_solution(self) -> bool:

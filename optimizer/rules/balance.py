@@ -40,8 +40,7 @@ from typing import Literal
 import pandas as pd
 
 from ..schema.types import Id, NonNegative, Settings
-from .family import names
-from .family import prices
+from .family import names, prices
 
 
 class RegionalBalance(Settings):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.criteria import YUAN_PER_100M
 from ..schema.types import Flag, Id, Label, Settings, Share
 
 
@@ -42,7 +43,6 @@ class IndicatorSharing(Settings):
 
 
 FAMILY = "indicator_sharing"
-YUAN_PER_100M = 1e8
 
 
 def _shares(scenario, variables: pd.DataFrame) -> pd.Series:

@@ -29,8 +29,7 @@ from typing import Literal
 import pandas as pd
 
 from ..schema.types import Id, Ids, NonNegative, Settings
-from .family import names
-from .family import with_prices
+from .family import names, with_prices
 
 
 class IndustryChain(Settings):

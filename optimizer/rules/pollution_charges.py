@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from ..core.criteria import YUAN_PER_100M
 from ..schema.types import Id, NonNegative, Positive, Settings
-from .family import names
-from .family import values_of, with_prices
+from .family import names, values_of, with_prices
 
 
 class ChargeTier(Settings):
@@ -69,7 +69,6 @@ class PollutionCharges(Settings):
 
 
 FAMILY = "pollution_charges"
-YUAN_PER_100M = 1e8
 
 
 def _tiers(settings) -> pd.DataFrame:

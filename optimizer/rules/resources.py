@@ -35,8 +35,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from ..schema.types import Id, Label, NonNegative, Settings
-from .family import names
-from .family import with_prices
+from .family import names, with_prices
 from .pairs import land_intensity_at
 from .projects import KIND as PROJECT
 

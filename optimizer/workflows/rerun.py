@@ -20,8 +20,6 @@ from ..core.errors import ScenarioError
 from ..reporting.comparison import decision_differences, decisions_in_folder, decisions_of
 from ..reporting.manifest import PACKAGES, package_version, read_manifest, sha256
 
-RERUN_MISMATCH = 5  # exit code of `optimizer rerun` when the numbers differ
-
 
 @dataclass
 class Rerun:

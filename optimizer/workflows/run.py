@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compile.presolve import BAD_INPUT, INFEASIBLE
+from ..core.exit_codes import BAD_INPUT, INFEASIBLE
 from ..core.errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from ..reduction.matrix_merge import reduction_of
 from ..reduction.scenario_merge import merge_units, prepare
