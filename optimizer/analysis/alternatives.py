@@ -80,8 +80,8 @@ import numpy as np
 import pandas as pd
 
 from ..compile.model import Model
-from ..reduction.matrix_merge import reduction_of
 from ..core.outcomes import Solution
+from ..reduction.matrix_merge import reduction_of
 from ..solvers.dispatch import LARGE_LP, highs_arrays, new_highs
 
 FORCED = 1e-5  # km²: a range this narrow on the optimal face is a forced quantity

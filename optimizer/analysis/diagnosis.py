@@ -32,9 +32,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..core.outcomes import Change, Diagnosis, Finding
-from ..compile.soft_limits import DIRECTIONS, add_violations
 from ..compile.model import ModelBuilder, assemble
+from ..compile.soft_limits import DIRECTIONS, add_violations
+from ..core.outcomes import Change, Diagnosis, Finding
+from ..core.units import TONNES_PER_MT
 from ..solvers.dispatch import run_solver
 
 RELATIVE_CAP = 1e3
@@ -166,7 +167,7 @@ def _changes(model, rows, solved) -> list[Change]:
 def quantity(value: float, unit: str) -> str:
     """A number in the unit a planner states it in: t CO2 as Mt CO2, km2 as km²."""
     if unit == "t CO2":
-        value, unit = value / 1e6, "Mt CO2"
+        value, unit = value / TONNES_PER_MT, "Mt CO2"
     text = f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:,.4g}"
     return f"{text} {unit.replace('km2', 'km²')}".strip()
 

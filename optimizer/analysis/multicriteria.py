@@ -42,14 +42,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..compile.model import Model, build
 from ..core.criteria import Criterion
 from ..core.errors import ScenarioError
-from ..compile.model import Model, build
+from ..reduction.solve import solve_model
 from ..results.result import COLUMNS, Result
 from ..scenario.loading import load_scenario
 from ..scenario.model import Scenario, with_solver
 from ..schema.run_settings import MultiCriteria
-from ..reduction.solve import solve_model
 
 NUMERICAL_SLACK = 1e-7  # relative: a bound at an optimum gives the solver this much room
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.errors import ScenarioError, SolverNotInstalled, SolverUnavailable
-from ..core.exit_codes import BAD_INPUT, BY_STATUS, OK, RERUN_MISMATCH, SOLVER_TROUBLE
+from ..core.exit_codes import BAD_INPUT, BROKEN_PIPE, BY_STATUS, INTERRUPTED, OK, RERUN_MISMATCH, SOLVER_TROUBLE
 
 
 
@@ -195,7 +195,7 @@ def _command(args) -> int:
             from ..solvers.dispatch import available_solvers
 
             print("\n".join(available_solvers()))
-            return 0
+            return OK
         if args.command == "rerun":
             return _rerun(args)
         if args.command == "compare":
@@ -215,11 +215,11 @@ def _command(args) -> int:
         return BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`optimizer run | head`): stop quietly, as shell tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+        return BROKEN_PIPE
     return BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
 
 
@@ -249,7 +249,7 @@ def _validate(args) -> int:
         print(f"invalid: {len(codes)} presolve check(s) prove the scenario infeasible")
         return max(codes)
     print(f"valid ({len(findings)} warning{'' if len(findings) == 1 else 's'})" if findings else "valid")
-    return 0
+    return OK
 
 
 def _rerun(args) -> int:
@@ -277,7 +277,7 @@ def _compare(args) -> int:
     comparison = compare(args.folders, threshold=args.threshold)
     folder = comparison.save(args.out, results_root=args.results_root)
     print("\n".join([*comparison.summary_lines(), f"comparison: {folder}"]))
-    return 0
+    return OK
 
 
 def _run(args) -> int:

@@ -12,7 +12,7 @@ import sys
 import yaml
 
 from ..core.errors import ScenarioError
-from ..core.exit_codes import INTERRUPTED, SOLVER_TROUBLE
+from ..core.exit_codes import INTERRUPTED, OK, SOLVER_TROUBLE
 
 
 def add_parser(commands) -> None:
@@ -62,7 +62,7 @@ def command(args) -> int:
         return INTERRUPTED
     statuses = ", ".join(f"{n} {status}" for status, n in table.attrs["statuses"].items())
     print(f"{len(table)} runs ({statuses}): {table.attrs['folder']}/sweep.csv")
-    return 0
+    return OK
 
 
 def _grid(items: list[str]) -> dict[str, list]:

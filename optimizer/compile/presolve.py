@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..core.exit_codes import BAD_INPUT, INFEASIBLE
 from ..core.outcomes import Finding
+from ..core.units import TONNES_PER_MT
 
 SCALED_RANGE = (1e-6, 1e6)  # coefficients outside it after scaling make the answer untrustworthy
 _TOLERANCE = 1e-9
@@ -107,7 +108,7 @@ def _km2(value: float) -> str:
 
 
 def _mt(tonnes: float) -> str:
-    return f"{tonnes / 1e6:,.4g} Mt CO2"
+    return f"{tonnes / TONNES_PER_MT:,.4g} Mt CO2"
 
 
 def _closing_note(model, zones) -> str:
@@ -248,7 +249,7 @@ def minimums_vs_carbon(model) -> list[Finding]:
             continue
         least = {k: minimums[k] * float(rate[k]) for k in group}
         total = sum(least.values())
-        if total <= mt * 1e6 * (1 + 1e-9) + _TOLERANCE:
+        if total <= mt * TONNES_PER_MT * (1 + 1e-9) + _TOLERANCE:
             continue
         largest = sorted(least, key=least.get, reverse=True)[:4]
         parts = ", ".join(f"{k} {_km2(minimums[k])} → {_mt(least[k])}" for k in largest)
@@ -258,8 +259,8 @@ def minimums_vs_carbon(model) -> list[Finding]:
                 "error",
                 f"the industry minimums emit at least {_mt(total)} even placed where each is cleanest "
                 f"({parts}{', …' if len(group) > len(largest) else ''}), above {words} of {mt:g} Mt CO2: "
-                f"carbon budget short by {_mt(total - mt * 1e6)} (needs ≥ {_mt(total)})",
-                f"raise {setting} to at least {total / 1e6:,.4g}, or lower the minimums of {', '.join(largest)}",
+                f"carbon budget short by {_mt(total - mt * TONNES_PER_MT)} (needs ≥ {_mt(total)})",
+                f"raise {setting} to at least {total / TONNES_PER_MT:,.4g}, or lower the minimums of {', '.join(largest)}",
                 INFEASIBLE,
                 (name,),
             )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from ..compile.model import Model
+from ..core.outcomes import Solution
 from ..core.progress import Progress
 from ..schema.run_settings import SolverSettings
-from ..core.outcomes import Solution
 from ..solvers.dispatch import solve_as_built
 from .matrix_merge import reduction_of
 

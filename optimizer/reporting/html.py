@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from . import charts
 from . import maps
 from ..core.formatting import number_text
+from ..core.units import TONNES_PER_MT
 from .words import PRICE_ZERO, REPORT_ROWS, price_in_words, uniqueness_line
 
 HEADERS = {
@@ -222,7 +223,7 @@ def _concentric_chart(result, names) -> str:
             share = ""
         lines = [f"land {row['land_km2']:,.2f} of {row['land_available_km2']:,.2f} km²{share}"]
         if row["land_km2"] > 0:
-            lines += [f"output {row['output_100m_yuan']:,.1f} (100m yuan), carbon {row['carbon_t'] / 1e6:,.2f} Mt"]
+            lines += [f"output {row['output_100m_yuan']:,.1f} (100m yuan), carbon {row['carbon_t'] / TONNES_PER_MT:,.2f} Mt"]
             lines += [f"· {_short(industry_names.get(k, k))}: {v:,.2f} km²" for k, v in here.items()]
         else:
             admits = s.zoning[zone].admits

@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from ..core.formatting import jsonable
 from ..core.errors import ScenarioError
+from ..core.formatting import jsonable
 from ..schema.tables import TABLES
 
 MANIFEST = "manifest.json"

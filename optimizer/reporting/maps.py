@@ -32,6 +32,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 
+from ..core.units import TONNES_PER_MT
 from . import charts
 
 OFFICIAL_AREA_KM2 = 82402.95  # Chongqing's official land area
@@ -143,7 +144,7 @@ def district_figures(result, codes: pd.Series) -> pd.DataFrame:
     """Per district (all of them): unit figures summed, the dominant category, names and zone."""
     per_unit = unit_figures(result).drop(columns="zone").assign(adcode=codes)
     frame = per_unit.groupby("adcode").sum().reindex(districts().index, fill_value=0.0)
-    frame["carbon_mt"] = frame["carbon_t"] / 1e6
+    frame["carbon_mt"] = frame["carbon_t"] / TONNES_PER_MT
     categories = [c for c in frame.columns if c.startswith("cat:")]
     frame["dominant"] = dominant(frame[categories])
     frame["units"] = codes.value_counts().reindex(frame.index, fill_value=0)
@@ -486,7 +487,7 @@ def _changes(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         delta = frames[run].reindex(columns=columns, fill_value=0.0) - base.reindex(columns=columns, fill_value=0.0)
         categories = [c for c in columns if c.startswith("cat:")]
         out[run] = delta.assign(moved_km2=delta[categories].clip(lower=0).sum(axis=1),
-                                land_km2=delta[categories].sum(axis=1), carbon_mt=delta["carbon_t"] / 1e6)
+                                land_km2=delta[categories].sum(axis=1), carbon_mt=delta["carbon_t"] / TONNES_PER_MT)
     return out
 
 

@@ -12,13 +12,13 @@ import pandas as pd
 
 from ..compile.model import Model, build
 from ..core.numbers import binding_tolerance
+from ..core.outcomes import Solution
 from ..reduction.matrix_merge import reduction_of
 from ..reduction.scenario_merge import Classes, Merged, Pieces, split
 from ..rules import land
 from ..rules.family import names
 from ..rules.pairs import TEXT, pair_names
 from ..scenario.model import Scenario
-from ..core.outcomes import Solution
 from .result import Result, contribution_table, slack_of
 
 

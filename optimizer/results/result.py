@@ -16,14 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.numbers import binding_tolerance
+from ..compile.model import Model
+from ..compile.soft_limits import price_unit
 from ..core.criteria import TOTAL_COLUMNS, YUAN_PER_100M
 from ..core.exit_codes import BY_STATUS
+from ..core.numbers import binding_tolerance
 from ..core.outcomes import Diagnosis
-from ..compile.soft_limits import price_unit
-from ..compile.model import Model
-from ..scenario.model import Scenario
 from ..core.outcomes import Solution
+from ..core.units import TONNES_PER_MT
+from ..scenario.model import Scenario
 
 COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result tables
 ALLOCATION_KINDS = ("land", "park")  # variables that allocate land to an industry in a unit
@@ -114,7 +115,7 @@ class Result:
         table = table.join(self._totals("zone")).fillna({c: 0.0 for c in COLUMNS.values()})
         table["land_used_share"] = _share(table["land_km2"], table["land_available_km2"])
         budget = self.scenario.carbon_budget.by_zone_mt
-        table["carbon_budget_t"] = pd.Series({z: b * 1e6 for z, b in budget.items()}, dtype=float).reindex(zones.index)
+        table["carbon_budget_t"] = pd.Series({z: b * TONNES_PER_MT for z, b in budget.items()}, dtype=float).reindex(zones.index)
         table.index.name = "zone"
         return table.reset_index()
 
@@ -168,9 +169,9 @@ class Result:
         budget = self.scenario.carbon_budget.total_mt
         return {
             **totals,
-            "carbon_mt": totals["carbon_t"] / 1e6,
+            "carbon_mt": totals["carbon_t"] / TONNES_PER_MT,
             "carbon_budget_mt": budget,
-            "carbon_budget_used": (totals["carbon_t"] / (budget * 1e6)) if budget else None,
+            "carbon_budget_used": (totals["carbon_t"] / (budget * TONNES_PER_MT)) if budget else None,
             "land_available_km2": land_available,
             "land_used_share": totals["land_km2"] / land_available if land_available else None,
             "output_per_t_co2_yuan": (totals["output_100m_yuan"] * YUAN_PER_100M / totals["carbon_t"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import field_validator, model_validator
 
+from ..core.units import TONNES_PER_MT
 from ..schema.types import Id, Invalid, NonNegative, Settings
 from .family import names
 
@@ -51,14 +52,13 @@ def _megatonnes(value: float | None) -> float | None:
     if value is not None and value > MAX_BUDGET_MT:
         raise Invalid(
             f"{value:,.15g} Mt CO2 a year is more than the world emits (about 37,000 Mt): was it given in tonnes? "
-            f"{value:,.15g} t is {value / 1e6:,.6g} Mt",
+            f"{value:,.15g} t is {value / TONNES_PER_MT:,.6g} Mt",
             f"a budget in Mt CO2 per year, at most {MAX_BUDGET_MT:,}",
         )
     return value
 
 
 FAMILY = "carbon"
-TONNES_PER_MT = 1e6
 
 
 def add_constraints(builder) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.criteria import TEN_THOUSAND_YUAN_PER_100M
+from ..core.units import TCE_PER_MTCE
 from ..schema.types import Id, NonNegative, Settings
 from .family import with_prices
 
@@ -42,7 +43,6 @@ class EnergyControl(EnergyCaps):
 
 
 FAMILY = "energy"
-TCE_PER_MTCE = 1e6
 
 
 def _scopes(scenario):

@@ -53,9 +53,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.outcomes import Solution
-from ..core.errors import ScenarioError, SolverNotInstalled, SolverUnavailable
 from ..compile.model import Model
+from ..core.errors import ScenarioError, SolverNotInstalled, SolverUnavailable
+from ..core.outcomes import Solution
 from ..core.progress import Progress
 from ..schema.run_settings import SolverSettings
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.exit_codes import BAD_INPUT, INFEASIBLE
+from ..compile.model import build
 from ..core.errors import ScenarioError, SolverNotInstalled, SolverUnavailable
+from ..core.exit_codes import BAD_INPUT, INFEASIBLE
+from ..core.progress import Progress
 from ..reduction.matrix_merge import reduction_of
 from ..reduction.scenario_merge import merge_units, prepare
 from ..results.merged import merged_result
-from ..compile.model import build
-from ..core.progress import Progress
 from ..results.result import Result
 from ..scenario.loading import load_scenario
 from ..scenario.model import Scenario, with_solver
