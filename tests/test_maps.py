@@ -14,8 +14,7 @@ from matplotlib.colors import to_hex
 
 import optimizer
 from conftest import DISTRICTS, UNITS, write_tiny
-from optimizer.reporting import charts
-from optimizer.reporting import maps
+from optimizer.reporting import charts, maps
 from test_bad_input import run_cli
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -20,8 +20,7 @@ import yaml
 
 import optimizer
 from optimizer.core.errors import ScenarioError
-from optimizer.rules import agglomeration
-from optimizer.rules import site_preference
+from optimizer.rules import agglomeration, site_preference
 
 from conftest import write_tiny
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.criteria import YUAN_PER_100M, Criterion, criteria_of
+from ..core.criteria import Criterion, criteria_of
+from ..core.units import YUAN_PER_100M
 
 # The coefficient of a violation variable in a row, per sense (one per direction it may move).
 DIRECTIONS = {"<=": (-1.0,), ">=": (1.0,), "==": (-1.0, 1.0)}

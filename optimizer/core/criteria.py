@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 
 SENSES = ("max", "min")
 
-YUAN_PER_100M = 1e8  # output is counted in 100m yuan; its prices and penalties are stated in yuan
-TEN_THOUSAND_YUAN_PER_100M = 1e4  # intensity caps are stated per 10,000 yuan of output
-
 
 @dataclass(frozen=True)
 class Criterion:

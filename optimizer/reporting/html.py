@@ -19,8 +19,7 @@ from functools import cache
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from . import charts
-from . import maps
+from . import charts, maps
 from ..core.formatting import number_text
 from ..core.units import TONNES_PER_MT
 from .words import PRICE_ZERO, REPORT_ROWS, price_in_words, uniqueness_line

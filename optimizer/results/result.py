@@ -18,12 +18,11 @@ import pandas as pd
 
 from ..compile.model import Model
 from ..compile.soft_limits import price_unit
-from ..core.criteria import TOTAL_COLUMNS, YUAN_PER_100M
+from ..core.criteria import TOTAL_COLUMNS
 from ..core.exit_codes import BY_STATUS
 from ..core.numbers import binding_tolerance
-from ..core.outcomes import Diagnosis
-from ..core.outcomes import Solution
-from ..core.units import TONNES_PER_MT
+from ..core.outcomes import Diagnosis, Solution
+from ..core.units import TONNES_PER_MT, YUAN_PER_100M
 from ..scenario.model import Scenario
 
 COLUMNS = TOTAL_COLUMNS  # criterion -> column name of its total in result tables

@@ -18,24 +18,9 @@ Adding a family means writing its module (with its section's schema), the sectio
 (``optimizer/scenario/references.py``), and one line here.
 """
 
-from . import carbon
-from . import industry_bounds
-from . import land
-from . import projects
-from . import zoning
-from . import agglomeration
-from . import intake
-from . import site_admission
-from . import site_preference
-from . import sites
-from . import balance
-from . import capacity_replacement
-from . import energy
-from . import indicator_sharing
-from . import industry_chains
-from . import parks
-from . import pollution_charges
-from . import resources
+from . import carbon, industry_bounds, land, projects, zoning
+from . import agglomeration, intake, site_admission, site_preference, sites
+from . import balance, capacity_replacement, energy, indicator_sharing, industry_chains, parks, pollution_charges, resources
 
 RULE_FAMILIES = (zoning, land, carbon, industry_bounds)
 # The seeds' policy instruments, each off unless its scenario section turns it on.

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.criteria import TEN_THOUSAND_YUAN_PER_100M
-from ..core.units import TCE_PER_MTCE
+from ..core.units import TCE_PER_MTCE, TEN_THOUSAND_YUAN_PER_100M
 from ..schema.types import Id, NonNegative, Settings
 from .family import with_prices
 

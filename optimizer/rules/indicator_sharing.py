@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.criteria import YUAN_PER_100M
+from ..core.units import YUAN_PER_100M
 from ..schema.types import Flag, Id, Label, Settings, Share
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.criteria import TEN_THOUSAND_YUAN_PER_100M
+from ..core.units import TEN_THOUSAND_YUAN_PER_100M
 from ..schema.types import Id, Ids, Label, NonNegative, Settings
 from . import zoning
 from .family import values_of, with_prices

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from ..core.criteria import YUAN_PER_100M
+from ..core.units import YUAN_PER_100M
 from ..schema.types import Id, NonNegative, Positive, Settings
 from .family import names, values_of, with_prices
 

@@ -37,8 +37,7 @@ import pandas as pd
 from pydantic import Field
 
 from ..schema.types import Settings
-from . import agglomeration
-from . import site_attributes
+from . import agglomeration, site_attributes
 
 
 class SitePreference(Settings):

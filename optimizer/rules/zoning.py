@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from ..core.criteria import TEN_THOUSAND_YUAN_PER_100M
+from ..core.units import TEN_THOUSAND_YUAN_PER_100M
 from ..schema.types import Id, Invalid, NonNegative, Settings, Share
 from . import site_attributes
 from .family import names
