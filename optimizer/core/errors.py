@@ -10,6 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def listing(names) -> str:
+    """Valid values as an error names them: sorted, the first 40 and how many in all."""
+    names = sorted(names)
+    shown = ", ".join(names[:40])
+    return shown + (f", … ({len(names)} in all)" if len(names) > 40 else "")
+
+
 class ScenarioError(Exception):
     """A scenario (YAML or one of its CSV tables) is malformed or inconsistent.
 

@@ -9,10 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.errors import ScenarioError
+from ..core.errors import ScenarioError, listing
 from ..schema.placement import Source
 from ..schema.tables import section_tables, SECTION_TABLES, TABLES
-from ..schema.types import listing
 from .files import check_readable, read_csv, read_yaml, sha256
 
 

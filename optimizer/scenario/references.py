@@ -9,10 +9,10 @@ import math
 import pandas as pd
 
 from ..core.criteria import CRITERIA, criteria_of
-from ..core.errors import ScenarioError
+from ..core.errors import ScenarioError, listing
 from ..rules.projects import ProjectSettings
 from ..schema.tables import INTENSITY_PREFIX, TABLES
-from ..schema.types import listing, split_ids
+from ..schema.types import split_ids
 
 
 def check_references(s) -> None:

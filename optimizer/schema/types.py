@@ -73,10 +73,6 @@ Ids = Annotated[tuple[Id, ...], Field(min_length=1)]
 Count = Annotated[int, BeforeValidator(not_a_flag), Field(ge=0)]
 
 
-def listing(names) -> str:
-    names = sorted(names)
-    shown = ", ".join(names[:40])
-    return shown + (f", … ({len(names)} in all)" if len(names) > 40 else "")
 
 
 # What would be valid, by pydantic error type, where its message does not say it plainly.

@@ -28,9 +28,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ...core.errors import ScenarioError
+from ...core.errors import ScenarioError, listing
 from ...scenario.model import Scenario, validate_scenario
-from ...schema.types import listing
 from ...solvers.dispatch import make_solver
 from .execute import EngineNotInstalled, RunsLost, SweepFolder, connect, run_record, run_sweep, write_atomic
 from .spec import Sweep, SweepSpec, load_sweep

@@ -52,7 +52,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from ...core.errors import ScenarioError
+from ...core.errors import ScenarioError, listing
 from ...scenario.extends import deep_merge
 from ...scenario.files import read_yaml
 from ...scenario.loading import load_scenario
@@ -60,7 +60,7 @@ from ...scenario.model import Scenario
 from ...schema.placement import pydantic_problem
 from ...schema.run_settings import SolverSettings
 from ...schema.tables import ROW_MODELS, TABLES
-from ...schema.types import Id, Settings, listing
+from ...schema.types import Id, Settings
 
 FACTORS = {  # derived knob -> (table, column) it multiplies in every row
     "land_factor": ("units", "land_km2"),
