@@ -45,9 +45,10 @@ sys.path.insert(0, str(HERE))
 from generate import SIZES, generate  # noqa: E402
 
 import optimizer  # noqa: E402
-from optimizer.cli import without_huge_pages  # noqa: E402
-from optimizer.result import Result  # noqa: E402
-from optimizer.solve import highs_arrays, highs_options, solve_model  # noqa: E402
+from optimizer.cli.console import without_huge_pages  # noqa: E402
+from optimizer.results.result import Result  # noqa: E402
+from optimizer.reduction.solve import solve_model  # noqa: E402
+from optimizer.solvers.dispatch import highs_arrays, highs_options  # noqa: E402
 
 
 class Stages:

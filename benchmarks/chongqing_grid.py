@@ -9,7 +9,7 @@ Chongqing default (its zoning, industries and carbon budget) with its 38 distric
 What each cell is, and where each number comes from:
 
 - **Place (real).** A cell of ``--km`` × ``--km`` in the Albers equal-area plane of
-  ``optimizer.maps`` whose centre lies in one of the districts of
+  ``optimizer.reporting.maps`` whose centre lies in one of the districts of
   ``inputs/boundaries/chongqing-districts.geojson``; it is tagged with that district's ``adcode``
   and its zone (the district's zone in ``inputs/chongqing/units.csv``), and carries its centre as
   ``lon``/``lat`` (so the report draws the grid as a raster). No park is tagged: the project has
@@ -44,7 +44,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from optimizer import maps  # noqa: E402 (the repository's own package)
+from optimizer.reporting import maps  # noqa: E402 (the repository's own package)
 
 DEFAULT = ROOT / "inputs" / "chongqing-districts.yaml"  # the 38 districts: their zones, land and statistics
 ECOLOGICAL = ("green", "agriculture")

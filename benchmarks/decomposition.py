@@ -1,4 +1,4 @@
-"""The exact decomposition (optimizer/decomposition.py) against bare HiGHS on the full matrix.
+"""The exact decomposition (optimizer/solvers/decomposition.py) against bare HiGHS on the full matrix.
 
     python benchmarks/generate.py --sizes 10000,50000 --out benchmarks/scenarios
     python benchmarks/chongqing_grid.py --continuous
@@ -34,9 +34,9 @@ def worker(kind: str, path: str, out: str) -> None:
     import highspy
 
     import optimizer
-    from optimizer import decomposition
-    from optimizer.model import build
-    from optimizer.solve import highs_arrays, new_highs
+    from optimizer.solvers import decomposition
+    from optimizer.compile.model import build
+    from optimizer.solvers.dispatch import highs_arrays, new_highs
 
     model = build(optimizer.load_scenario(path))
     arrays = highs_arrays(model)

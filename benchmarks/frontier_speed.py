@@ -10,9 +10,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import optimizer
-from optimizer.model import build
-from optimizer.solve import solve_model
-from optimizer.result import Result
+from optimizer.compile.model import build
+from optimizer.reduction.solve import solve_model
+from optimizer.results.result import Result
 
 POINTS = 21
 scenario = optimizer.load_scenario()

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 import optimizer
-from optimizer.model import build
-from optimizer.result import Result
-from optimizer.solve import solve_model
+from optimizer.compile.model import build
+from optimizer.results.result import Result
+from optimizer.reduction.solve import solve_model
 
 # Investment per km² by category (100m yuan), an estimate: 10k yuan per mu × 1500 mu/km² / 10⁴.
 PER_KM2 = {"modern_service": 150, "logistics": 22.5, "advanced_manufacturing": 45, "manufacturing": 45,

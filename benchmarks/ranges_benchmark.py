@@ -5,7 +5,7 @@
     python benchmarks/ranges_benchmark.py --sizes 38 --repeats 3
 
 For each scenario (38: the Chongqing default; N: benchmarks/scenarios/grid-N/grid.yaml), in one
-process: the plain solve, then ``optimizer.alternatives`` on its result — the uniqueness verdict,
+process: the plain solve, then ``optimizer.analysis.alternatives`` on its result — the uniqueness verdict,
 land ranges on the optimal face and within 1 %, 3 near-optimal plans within 1 %, and the
 tie-break — each timed on its own (medians of ``--repeats``), with the number of quantities
 ranged (two LPs each) and with and without reductions. On a grid the ranges are by zone and
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import optimizer
-from optimizer import alternatives
+from optimizer.analysis import alternatives
 
 ROOT = Path(__file__).resolve().parent.parent
 

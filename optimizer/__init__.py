@@ -10,17 +10,19 @@
     optimizer.payoff_table(scenario)              # each criterion optimised alone
 """
 
-from .api import solve
-from .comparison import Comparison, compare
-from .errors import ScenarioError, SolverUnavailable
-from .model import Model, build
-from .multicriteria import frontier, payoff_table
-from .provenance import rerun
-from .result import Result
-from .scenario import Scenario, default_scenario_path, load_scenario
-from .sweeps import sweep, sweep_result
+from .analysis.multicriteria import frontier, payoff_table
+from .compile.model import Model, build
+from .core.errors import ScenarioError, SolverUnavailable
+from .core.version import __version__
+from .reporting.comparison import Comparison, compare
+from .results.result import Result
+from .scenario.files import default_scenario_path
+from .scenario.loading import load_scenario
+from .scenario.model import Scenario
+from .workflows.rerun import rerun
+from .workflows.run import solve
+from .workflows.sweeps import sweep, sweep_result
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Comparison",

@@ -1,4 +1,4 @@
-"""Alternative optima (optimizer.alternatives) on hand-solvable cases and on the default."""
+"""Alternative optima (optimizer.analysis.alternatives) on hand-solvable cases and on the default."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import optimizer
-from optimizer import alternatives
-from optimizer.csvfile import read_csv
-from optimizer.merge import MergedResult
-from optimizer.solve import highs_arrays, new_highs
+from optimizer.analysis import alternatives
+from optimizer.core.csvfile import read_csv
+from optimizer.results.merged import MergedResult
+from optimizer.solvers.dispatch import highs_arrays, new_highs
 
 from conftest import DISTRICTS, industries, write_tiny
 

@@ -255,7 +255,7 @@ def test_a_results_folder_under_a_file_is_refused_before_the_solve(tmp_path, cap
 
 
 def test_runs_in_the_same_second_keep_their_own_folders(tmp_path, monkeypatch):
-    from optimizer import report
+    from optimizer.reporting import folder as report
 
     monkeypatch.setattr(report, "new_folder_name", lambda name, root: root / f"{name}-20261204-120000")
     scenario = optimizer.load_scenario(write_tiny(tmp_path / "s"))

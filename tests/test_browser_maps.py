@@ -8,7 +8,7 @@ import io
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from optimizer import charts, maps
+from optimizer.reporting import charts, maps
 from test_browser import _check_page, browser  # noqa: F401 (the browser fixture)
 
 TOOLTIPS = """

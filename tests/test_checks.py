@@ -10,7 +10,7 @@ import pytest
 import optimizer
 import optimizer.rules
 from conftest import INDUSTRIES, UNITS, ZONES, industries, write_tiny
-from optimizer.checks import run_checks
+from optimizer.compile.presolve import run_checks
 from optimizer.cli import main
 
 
@@ -74,7 +74,7 @@ def test_coefficients_no_scaling_can_reconcile(tmp_path):
 
 def test_scaling_reconciles_what_row_and_column_factors_explain():
     import numpy as np
-    from optimizer.checks import _equilibrated_log10
+    from optimizer.compile.presolve import _equilibrated_log10
 
     rows, columns = np.repeat(np.arange(3), 4), np.tile(np.arange(4), 3)
     row_factor, column_factor = np.array([1e-9, 1.0, 1e7]), np.array([1e5, 1e-3, 1.0, 1e-8])

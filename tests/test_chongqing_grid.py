@@ -11,7 +11,7 @@ import shapely
 
 import optimizer
 from conftest import DISTRICTS
-from optimizer import maps
+from optimizer.reporting import maps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import chongqing_grid  # noqa: E402

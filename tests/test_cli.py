@@ -108,12 +108,12 @@ def test_time_limit_exits_4(tmp_path):
 
 
 def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
-    import optimizer.report
+    import optimizer.reporting.folder
 
     def interrupted(result):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(optimizer.report, "markdown_report", interrupted)
+    monkeypatch.setattr(optimizer.reporting.folder, "markdown_report", interrupted)
     root = tmp_path / "results"
     assert main(["run", str(write_tiny(tmp_path / "s")), "--results-root", str(root)]) == 130
     assert list(root.iterdir()) == []

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from packaging.version import Version
 
-from optimizer.csvfile import csv_text, write_csv
+from optimizer.core.csvfile import csv_text, write_csv
 
 
 # pandas before 3.1 parses "0.30000000000000004" as 0.3 unless told to round-trip (3.1 does by
@@ -69,7 +69,7 @@ def test_every_written_file_opens_as_utf8_in_excel(tmp_path):
 
 
 def test_formula_like_text_is_neutralised_and_reads_back():
-    from optimizer.csvfile import for_reading, read_csv
+    from optimizer.core.csvfile import for_reading, read_csv
 
     names = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "'quoted", "-5", "plain", None]
     frame = pd.DataFrame({"name": names, "value": [-1.5] * len(names)})

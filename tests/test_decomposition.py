@@ -1,4 +1,4 @@
-"""optimizer.decomposition: the plain HiGHS optimum and coupling prices, a proof that can fail,
+"""optimizer.solvers.decomposition: the plain HiGHS optimum and coupling prices, a proof that can fail,
 and a clear refusal where the structure is not there."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optimizer
-from optimizer import decomposition
-from optimizer.model import build
-from optimizer.solve import highs_arrays, new_highs
+from optimizer.solvers import decomposition
+from optimizer.compile.model import build
+from optimizer.solvers.dispatch import highs_arrays, new_highs
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 

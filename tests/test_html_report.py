@@ -113,7 +113,7 @@ def test_notebook_views(districts_result):
 
 
 def test_rings_follow_the_scenario(tmp_path):
-    from optimizer.html_report import rings
+    from optimizer.reporting.html import rings
 
     scenario = optimizer.load_scenario(write_tiny(tmp_path / "s", {"report": {"rings": [["b"]]}}))
     assert rings(scenario) == [["b"], ["a"]]
@@ -125,7 +125,7 @@ def test_rings_follow_the_scenario(tmp_path):
 
 
 def test_a_category_keeps_its_colour_in_every_report():
-    from optimizer import charts
+    from optimizer.reporting import charts
 
     everything = charts.category_colors(["advanced_manufacturing", "green", "logistics", "my_new_category"])
     fewer = charts.category_colors(["logistics", "my_new_category"])  # another scenario, fewer categories

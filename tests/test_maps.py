@@ -14,7 +14,7 @@ from matplotlib.colors import to_hex
 
 import optimizer
 from conftest import DISTRICTS, UNITS, write_tiny
-from optimizer import charts, maps
+from optimizer.reporting import charts, maps
 from test_bad_input import run_cli
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -138,7 +138,7 @@ def tight(districts_result):
 
 
 def test_what_changed_per_district(districts_result, tight):
-    from optimizer.comparison import run_from_result
+    from optimizer.reporting.comparison import run_from_result
 
     variant = tight
     frames = maps.by_run([run_from_result(districts_result, "base"), run_from_result(variant, "tight")])

@@ -1,8 +1,8 @@
-"""Merging alike units on the scenario, before any model is built (``optimizer.merge``).
+"""Merging alike units on the scenario, before any model is built (``optimizer.reduction.scenario_merge``).
 
 A merged run never builds the full model, yet its tables must be those of a run that does: the
 same rows in the same order, the same allocation, the same prices. The full model's own merge
-(``optimizer.reduce``) is the reference: it is proved exact by the tests of ``test_scale``.
+(``optimizer.reduction.matrix_merge``) is the reference: it is proved exact by the tests of ``test_scale``.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import optimizer
-import optimizer.api
+import optimizer.workflows.run
 import optimizer.rules
 from conftest import write_tiny
-from optimizer.checks import run_checks
-from optimizer.merge import MergedResult, merge_units
-from optimizer.model import build
-from optimizer.progress import Progress
-from optimizer.scenario import validate_scenario
+from optimizer.compile.presolve import run_checks
+from optimizer.reduction.scenario_merge import merge_units
+from optimizer.results.merged import MergedResult
+from optimizer.compile.model import build
+from optimizer.reduction.matrix_merge import reduction_of
+from optimizer.core.progress import Progress
+from optimizer.scenario.model import validate_scenario
 from test_scale import SAME_ZONE_UNITS, certify, instances
 
 TABLES = ("contributions", "allocation", "by_zone", "by_industry", "constraints")
@@ -31,16 +33,16 @@ TABLES = ("contributions", "allocation", "by_zone", "by_industry", "constraints"
 def built_in_full(scenario, monkeypatch) -> optimizer.Result:
     """The run as it was before merging on the scenario: full model, then its own merge."""
     with monkeypatch.context() as patch:
-        patch.setattr(optimizer.api, "_merged_model", lambda *args: None)
+        patch.setattr(optimizer.workflows.run, "_merged_model", lambda *args: None)
         return optimizer.solve(scenario)
 
 
 def assert_same_program(scenario):
     """The model a merged run solves is, to the last digit, the full model's own merge."""
-    merged = optimizer.api._merged_model(scenario, {}, Progress(enabled=False))
+    merged = optimizer.workflows.run._merged_model(scenario, {}, Progress(enabled=False))
     if merged is None:
         return
-    reference = build(scenario).reduction
+    reference = reduction_of(build(scenario))
     expected = reference.model if reference is not None else build(scenario)
     got, want = merged.solved.matrix, expected.matrix
     for field in ("start", "index", "value", "row_lower", "row_upper"):
@@ -139,7 +141,7 @@ def test_classes_the_solver_joins_sum_their_land_in_table_order(tmp_path, monkey
     units = "id,name,zone,land_km2,land_intensity,area_km2\nu1,One,a,0.1,1,1\nu2,Two,a,0.2,1,2\nu3,Three,a,0.61,1,1\n"
     scenario = optimizer.load_scenario(write_tiny(tmp_path, {"carbon_budget": {"total_mt": 0.3}}, units=units))
     assert merge_units(scenario)[0].head.tolist() == [0, 1, 0]
-    merged = optimizer.api._merged_model(scenario, {}, Progress(enabled=False))
+    merged = optimizer.workflows.run._merged_model(scenario, {}, Progress(enabled=False))
     assert [c.rhs for c in merged.solved.constraints if c.family == "land"] == [0.1 + 0.2 + 0.61]
     assert merged.classes.head.tolist() == [0, 0, 0]
     assert_same_program(scenario)

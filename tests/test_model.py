@@ -50,11 +50,11 @@ def test_a_family_adding_variables_is_covered_by_land_carbon_and_bounds(tmp_path
 def test_candidate_pairs_are_the_same_whether_pandas_keeps_text_in_arrow_or_in_objects(monkeypatch):
     import numpy as np
 
-    from optimizer import model
+    from optimizer.rules import pairs
 
     scenario = optimizer.load_scenario()  # 38 districts × 16 industries
-    arrow = model.candidate_pairs(scenario)
-    monkeypatch.setattr(model, "TEXT", np.dtype(object))  # pandas 2: text as Python strings
-    plain = model.candidate_pairs(scenario)
+    arrow = pairs.candidate_pairs(scenario)
+    monkeypatch.setattr(pairs, "TEXT", np.dtype(object))  # pandas 2: text as Python strings
+    plain = pairs.candidate_pairs(scenario)
     assert arrow.equals(plain) and list(arrow.dtypes) == list(plain.dtypes)
     assert arrow["name"].iloc[17] == f"x[{arrow['unit'].iloc[17]},{arrow['industry'].iloc[17]}]"

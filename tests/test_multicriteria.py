@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 import optimizer
-import optimizer.report
+import optimizer.reporting.markdown
 from conftest import INDUSTRIES, UNITS, write_tiny
 from optimizer.cli import main
 
@@ -138,7 +138,7 @@ def test_custom_indicator_is_a_criterion(tmp_path):
     assert "water" in result.method_tables["payoff"].columns
     # A single-criterion objective may be the indicator itself; its total shows in the KPIs.
     alone = optimizer.solve(result.scenario.with_changes(objective="water"))
-    assert alone.objective == pytest.approx(0) and "water use (m3)" in optimizer.report.markdown_report(alone)
+    assert alone.objective == pytest.approx(0) and "water use (m3)" in optimizer.reporting.markdown.markdown_report(alone)
 
 
 def test_frontier_on_paper(tmp_path):

@@ -82,7 +82,7 @@ def test_lexicographic_keeps_output_and_gains_jobs(default):
 
 
 def test_the_frontier_chart_reads_in_mt_with_ticks_apart(front):
-    from optimizer.frontier_report import plot_frontier
+    from optimizer.reporting.frontier import plot_frontier
 
     figure = plot_frontier(front)
     figure.canvas.draw()

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import industries, write_tiny
 from optimizer.cli import main
-from optimizer.report import price_in_words
+from optimizer.reporting.words import price_in_words
 
 FLOOR = "minimum land for Low carbon city-wide — one km² less would"
 

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 import optimizer
 from conftest import INDUSTRIES, write_tiny
 from optimizer.cli import main
-from optimizer.solve import relative_gap, solve_model, within_gap
+from optimizer.reduction.solve import solve_model
+from optimizer.solvers.dispatch import relative_gap, within_gap
 
 UNITS = {"u1": ("a", 10.0), "u2": ("b", 5.0)}  # unit: (zone, land km²)
 EXACT = {"mip_gap": 0.0}

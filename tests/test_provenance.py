@@ -14,7 +14,7 @@ import pytest
 import optimizer
 from conftest import write_tiny
 from optimizer.cli import main
-from optimizer.csvfile import write_csv
+from optimizer.core.csvfile import write_csv
 
 
 def _sha(path: Path) -> str:
@@ -69,7 +69,8 @@ def test_a_scenario_changed_in_python_says_so(tmp_path):
 
 
 def test_changed_settings_are_told_without_loading_the_files_again(tmp_path, monkeypatch):
-    from optimizer import provenance, scenario as scenario_module
+    from optimizer.reporting import manifest as provenance
+    from optimizer.scenario import loading as scenario_module
 
     scenario = optimizer.load_scenario(write_tiny(tmp_path / "s"))
     monkeypatch.setattr(scenario_module, "load_scenario", None)  # unchanged files are not read again

@@ -7,7 +7,7 @@ import pytest
 
 import optimizer
 from html_pages import external_urls, read_page
-from optimizer import maps
+from optimizer.reporting import maps
 
 
 def test_the_report_has_maps_where_the_units_map(default_result, tiny, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 import optimizer
 from conftest import write_tiny
 from optimizer.cli import main
-from optimizer.solve import relative_gap
+from optimizer.solvers.dispatch import relative_gap
 from test_projects import knapsack
 
 

@@ -22,12 +22,13 @@ from hypothesis import strategies as st
 import optimizer
 import optimizer.rules
 from conftest import UNITS, write_tiny
-from optimizer.checks import run_checks
+from optimizer.compile.presolve import run_checks
 from optimizer.cli import main
-from optimizer.model import build
-from optimizer.progress import Progress
-from optimizer.reduce import reduce
-from optimizer.scenario import ScenarioError, _frame, _validate_columns, _validate_row, validate_scenario
+from optimizer.compile.model import build
+from optimizer.core.progress import Progress
+from optimizer.reduction.matrix_merge import reduce, reduction_of
+from optimizer.core.errors import ScenarioError
+from optimizer.scenario.model import _frame, _validate_columns, _validate_row, validate_scenario
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -190,8 +191,8 @@ def instances(draw):
 def test_merging_keeps_the_optimum_and_every_rule(data):
     scenario = validate_scenario(data, None)
     model = build(scenario)
-    if model.reduction is not None:  # the presolve checks say the same of the merged model
-        assert _findings(model.reduction.model) == _findings(model)
+    if reduction_of(model) is not None:  # the presolve checks say the same of the merged model
+        assert _findings(reduction_of(model).model) == _findings(model)
     full = optimizer.solve(scenario, reduce=False)
     merged = optimizer.solve(scenario)
     assert merged.status == full.status
@@ -234,7 +235,7 @@ def test_default_same_optimum_on_every_path(default_result):
 
 
 def test_large_lps_get_the_interior_point_method():
-    from optimizer.solve import LARGE_LP, highs_options
+    from optimizer.solvers.dispatch import LARGE_LP, highs_options
 
     model = build(optimizer.load_scenario())
     settings_ = model.scenario.solver
@@ -352,8 +353,8 @@ def test_checks_of_the_merged_grid_say_what_those_of_the_full_grid_say(tmp_path)
     }
     for check, changes in variants.items():
         model = build(grid.with_changes(**changes))
-        assert model.reduction is not None
-        full, merged = _findings(model), _findings(model.reduction.model)
+        assert reduction_of(model) is not None
+        full, merged = _findings(model), _findings(reduction_of(model).model)
         assert check in {finding[0] for finding in full} and merged == full, check
 
 
@@ -399,8 +400,8 @@ def test_report_writing_and_frontier_folders_say_what_they_do(tmp_path, default_
     default_result.save(tmp_path / "run", progress=Progress(stream=stream, after_s=0))
     for stage in ("writing the tables", "writing report.md", "drawing report.html", "hashing the folder"):
         assert stage in stream.getvalue(), stage
-    from optimizer.frontier_report import write_frontier
-    from optimizer.multicriteria import frontier, payoff_table
+    from optimizer.reporting.frontier import write_frontier
+    from optimizer.analysis.multicriteria import frontier, payoff_table
 
     scenario = optimizer.load_scenario(write_tiny(tmp_path / "s", {"carbon_budget": {"total_mt": 5}}))
     table = frontier(scenario, x="carbon", y="output", points=3)

@@ -99,7 +99,7 @@ def test_with_changes_validates(tmp_path):
 
 
 def test_a_table_read_column_by_column_is_the_table_of_its_rows(tmp_path):
-    from optimizer.scenario import _frame
+    from optimizer.scenario.model import _frame
 
     units = "id,name,zone,land_km2,land_intensity_m,land_intensity_g,area_km2\nu1,One,a,10,1.5,,\nu2,Two,b,5,,2,7\n"
     s = optimizer.load_scenario(write_tiny(tmp_path, units=units))

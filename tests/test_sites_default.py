@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import optimizer
-from optimizer.rules import sites
+from optimizer.rules import site_attributes
 
 INPUTS = Path(__file__).resolve().parents[1] / "inputs"
 TOL = 1e-6
@@ -27,7 +27,7 @@ def run(request):
 
 def placed(result):
     a = result.allocation
-    site = sites.attributes(result.scenario)
+    site = site_attributes.attributes(result.scenario)
     return a[a["land_km2"] > TOL].join(site.drop(columns=["land_km2"]), on="unit")
 
 

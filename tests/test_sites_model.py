@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import optimizer
-from optimizer.errors import ScenarioError
+from optimizer.core.errors import ScenarioError
 from optimizer.rules import agglomeration, site_preference
 
 from conftest import write_tiny

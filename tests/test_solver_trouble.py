@@ -74,13 +74,13 @@ PAUSED_WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    import optimizer.report
+    import optimizer.reporting.folder
 
     def paused(result):
         Path(sys.argv[1]).write_text("writing")
         time.sleep(60)
 
-    optimizer.report.markdown_report = paused
+    optimizer.reporting.folder.markdown_report = paused
     from optimizer.cli import main
     sys.exit(main(sys.argv[2:]))
     """

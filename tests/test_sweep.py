@@ -27,7 +27,7 @@ import yaml
 import optimizer
 from conftest import write_tiny
 from optimizer.cli import main
-from optimizer.sweeps import load_sweep
+from optimizer.workflows.sweeps import load_sweep
 
 CARBON_DRAWS = {"industries.*.carbon_t_per_km2": {"dist": "triangular", "low": 0.8, "mode": 1.0, "high": 1.2,
                                                    "relative": True}}
@@ -133,7 +133,7 @@ def test_selection_and_kpi_ranges(tmp_path):
     ranges = pd.read_csv(tmp_path / "s" / "kpi_ranges.csv").set_index("kpi")
     assert ranges.loc["output_100m_yuan", ["count", "min", "max"]].tolist() == pytest.approx([2, 67.5, 120])
     assert json.loads(table.loc[0, "binding"]) == {"carbon_budget": pytest.approx(1500)}  # 6 per 0.4 Mt
-    assert optimizer.sweeps.allocations(table.iloc[[0]]).set_index(["unit", "industry"])["land_km2"].to_dict() == (
+    assert optimizer.workflows.sweeps.allocations(table.iloc[[0]]).set_index(["unit", "industry"])["land_km2"].to_dict() == (
         pytest.approx({("u1", "hi"): 1.25, ("u1", "lo"): 8.75, ("u2", "lo"): 5}))
 
 

@@ -1,7 +1,8 @@
 """Rule families, in build order.
 
-Each family is a module with its mathematics in the docstring, a ``FAMILY`` name, and hooks;
-the first three run in three phases over all families (see ``optimizer.model.build``):
+Each family is a module with its mathematics in the docstring, the pydantic schema of its
+scenario section, a ``FAMILY`` name, and hooks;
+the first three run in three phases over all families (see ``optimizer.compile.model.build``):
 
 - ``admit(scenario, pairs) -> pairs``: remove x[u,k] candidates the rule forbids;
 - ``add_variables(builder)``: add variables of its own kind (``builder.add_variables``);
@@ -9,10 +10,12 @@ the first three run in three phases over all families (see ``optimizer.model.bui
 - ``tables(result) -> {name: DataFrame}`` (optional): what the family reports, written as
   ``<name>.csv`` in the results folder and shown in the report;
 - ``units_apart(scenario) -> set of unit ids``: the units the family treats one by one (names,
-  or gives variables or rows of their own), which ``optimizer.merge`` never merges with alike
-  units before building. A family without it keeps every unit apart: safe, only slower.
+  or gives variables or rows of their own), which ``optimizer.reduction.scenario_merge`` never
+  merges with alike units before building. A family without it keeps every unit apart: safe, only slower.
 
-Adding a family means writing its module, its section of the scenario schema, and one line here.
+Adding a family means writing its module (with its section's schema), the section's field on the
+``Scenario`` (``optimizer/scenario/model.py``), its cross-reference checks if any
+(``optimizer/scenario/references.py``), and one line here.
 """
 
 from . import carbon, industry_bounds, land, projects, zoning

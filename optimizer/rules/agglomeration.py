@@ -25,10 +25,26 @@ Scenario section ``agglomeration`` (off when absent; ``{}`` takes the defaults):
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
-from . import sites
+from ..schema.types import NonNegative, Positive, Settings
+from . import site_attributes
+
+
+class Agglomeration(Settings):
+    """Output multiplier of a park's leading industries and their chain partners (``rules.agglomeration``)."""
+
+    leading: NonNegative = 0.05  # a
+    per_doubling: NonNegative = 0.02  # g, per doubling of existing output
+    partner: NonNegative = 0.02  # b
+    reference_output_100m_yuan: Positive = 100.0  # Q0
+    max_multiplier: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.2  # μ_max
+    output_kinds: tuple[str, ...] = ("gross_output", "gross_output_district")  # comparable existing output
+
 
 FAMILY = "agglomeration"
 
@@ -38,7 +54,7 @@ def multipliers(scenario, pairs: pd.DataFrame) -> np.ndarray:
     rule = scenario.agglomeration
     if rule is None or pairs.empty:
         return np.ones(len(pairs))
-    site = sites.attributes(scenario)
+    site = site_attributes.attributes(scenario)
     q = np.where(site["output_kind"].isin(rule.output_kinds), site["output"], 0.0)
     leading_mu = np.minimum(rule.max_multiplier, 1 + rule.leading + rule.per_doubling * np.log2(1 + q / rule.reference_output_100m_yuan))
     at = site.index.get_indexer(pairs["unit"].to_numpy())

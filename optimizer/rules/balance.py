@@ -35,10 +35,22 @@ Scenario section ``balance`` (off while ``tolerance`` is null)::
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 
-from ..model import names
-from ._report import prices
+from ..schema.types import Id, NonNegative, Settings
+from .family import names, prices
+
+
+class RegionalBalance(Settings):
+    """Each zone's (unit's) development within a tolerance of the city-wide value (``rules.balance``)."""
+
+    tolerance: NonNegative | None = None  # relative to the city-wide value; None: off
+    measure: Literal["land_share", "output_per_resident"] = "land_share"
+    level: Literal["zone", "unit"] = "zone"
+    members: tuple[Id, ...] | None = None  # None: every zone (unit) where some industry is admitted
+
 
 FAMILY = "balance"
 MEASURES = {  # measure -> (quantity column, units column of capacity, row unit, quantity words, capacity words)

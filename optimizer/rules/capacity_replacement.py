@@ -39,11 +39,26 @@ Scenario section ``capacity_replacement`` (off while ``industries`` is empty)::
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 
-from ..criteria import criteria_of
-from ..model import land_intensity_at
-from ._report import values_of, with_prices
+from ..core.criteria import criteria_of
+from ..schema.types import Id, NonNegative, Settings
+from .family import values_of, with_prices
+from .pairs import land_intensity_at
+
+
+class CapacityReplacement(Settings):
+    """New "two high" land needs retired existing capacity (``rules.capacity_replacement``)."""
+
+    industries: tuple[Id, ...] = ()  # the "two high" industries
+    ratio: NonNegative = 1.0  # km² retired per km² of new two-high land
+    within: Literal["city", "zone"] = "city"
+    existing_km2: dict[Id, dict[Id, NonNegative]] = {}  # unit -> industry -> km²
+    # Per criterion, existing capacity's effect per km² as a multiple of new capacity's (default 1).
+    existing_multipliers: dict[Literal["output", "carbon", "energy", "jobs", "pollutant"], NonNegative] = {}
+
 
 FAMILY = "capacity_replacement"
 

@@ -25,11 +25,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..criteria import TEN_THOUSAND_YUAN_PER_100M
-from ._report import with_prices
+from ..core.units import TCE_PER_MTCE, TEN_THOUSAND_YUAN_PER_100M
+from ..schema.types import Id, NonNegative, Settings
+from .family import with_prices
+
+
+class EnergyCaps(Settings):
+    total_mtce: NonNegative | None = None  # Mt of standard coal equivalent per year
+    intensity_tce_per_10k_yuan: NonNegative | None = None  # per 10,000 yuan of output
+
+
+class EnergyControl(EnergyCaps):
+    """Dual control of energy: total and intensity, city-wide and per zone (``rules.energy``)."""
+
+    by_zone: dict[Id, EnergyCaps] = {}
+
 
 FAMILY = "energy"
-TCE_PER_MTCE = 1e6
 
 
 def _scopes(scenario):

@@ -26,8 +26,23 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.units import YUAN_PER_100M
+from ..schema.types import Flag, Id, Label, Settings, Share
+
+
+class SharedIndustry(Settings):
+    source: Label = ""  # the region the industry is transferred from
+    output_share: Share  # share of its output credited to that region
+
+
+class IndicatorSharing(Settings):
+    """Output credited back to source regions (``rules.indicator_sharing``)."""
+
+    industries: dict[Id, SharedIndustry] = {}
+    maximise_host_output: Flag = False  # objective: output credited to the host city
+
+
 FAMILY = "indicator_sharing"
-YUAN_PER_100M = 1e8
 
 
 def _shares(scenario, variables: pd.DataFrame) -> pd.Series:

@@ -24,10 +24,22 @@ Scenario section ``industry_chains`` (off when empty)::
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 
-from ..model import names
-from ._report import with_prices
+from ..schema.types import Id, Ids, NonNegative, Settings
+from .family import names, with_prices
+
+
+class IndustryChain(Settings):
+    """Industry-chain docking: supporting land ≥ ratio × leading land (``rules.industry_chains``)."""
+
+    leading: Ids
+    supporting: Ids
+    ratio: NonNegative
+    within: Literal["zone", "city"] | dict[Id, Ids] = "zone"  # or named clusters of units
+
 
 FAMILY = "industry_chains"
 

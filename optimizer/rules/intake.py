@@ -31,7 +31,26 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import sites
+from ..schema.types import Id, Ids, NonNegative, Settings, Share
+from . import site_attributes
+
+
+class IndustryCap(Settings):
+    industries: Ids
+    max_km2: NonNegative
+
+
+class Intake(Settings):
+    """Market bounds on the land the parks take (``rules.intake``)."""
+
+    city_max_km2: NonNegative | None = None
+    riverside_max_km2: NonNegative | None = None
+    zone_share_min: dict[Id, Share] = {}  # zone -> its parks' least share of all park land
+    caps: dict[Id, IndustryCap] = {}  # park land of a group of industries
+    other_industries_max_km2: NonNegative | None = None  # park land of each industry in no cap
+    hub_ports_min_km2: dict[Id, NonNegative] = {}  # industry -> least land in units with port_class hub
+    hub_share_min: dict[Id, Share] = {}  # industry -> least share of a logistics hub's allocated land
+
 
 FAMILY = "intake"
 HUB_TYPE, HUB_PORT = "logistics_hub", "hub"
@@ -40,7 +59,7 @@ HUB_TYPE, HUB_PORT = "logistics_hub", "hub"
 def _placed(builder) -> tuple[pd.DataFrame, pd.DataFrame]:
     variables = builder.variables
     rows = variables[(variables["land"] != 0) & (variables["unit"] != "")]
-    site = sites.attributes(builder.scenario).reindex(rows["unit"].to_numpy())
+    site = site_attributes.attributes(builder.scenario).reindex(rows["unit"].to_numpy())
     site.index = rows.index
     return rows, site
 
@@ -91,5 +110,5 @@ def units_apart(scenario) -> set[str]:
     """The logistics hubs, which get rows of their own; the other rows sum over unit columns alike units share."""
     if scenario.intake is None or not scenario.intake.hub_share_min:
         return set()
-    site = sites.attributes(scenario)
+    site = site_attributes.attributes(scenario)
     return set(site.index[site["unit_type"] == HUB_TYPE])

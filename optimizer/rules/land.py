@@ -8,7 +8,7 @@ families add. Units with no admitted industry get no row.
 
 from __future__ import annotations
 
-from ..model import names
+from .family import names
 
 FAMILY = "land"
 NAME, MEANING = "land[{key}]", "land available in {key}"  # key: the unit
@@ -30,5 +30,5 @@ def add_constraints(builder) -> None:
 
 
 def units_apart(scenario) -> set[str]:
-    """None: each unit's land row is the one row a class of alike units merges into (optimizer.merge)."""
+    """None: each unit's land row is the one row a class of alike units merges into (optimizer.reduction.scenario_merge)."""
     return set()

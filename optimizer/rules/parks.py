@@ -32,10 +32,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..criteria import TEN_THOUSAND_YUAN_PER_100M
-from ..model import candidate_pairs
+from ..core.units import TEN_THOUSAND_YUAN_PER_100M
+from ..schema.types import Id, Ids, Label, NonNegative, Settings
 from . import zoning
-from ._report import values_of, with_prices
+from .family import values_of, with_prices
+from .pairs import candidate_pairs
+
+
+class Park(Settings):
+    """A low-carbon industrial park inside a unit (``rules.parks``)."""
+
+    unit: Id
+    name: Label = ""
+    land_km2: NonNegative
+    admits: Ids  # industries
+    max_carbon_intensity_t_per_10k_yuan: NonNegative | None = None  # the park's average
+
+
+class Parks(Settings):
+    sites: dict[Id, Park] = {}
+    only_in_parks: tuple[Id, ...] = ()  # industries that may locate only inside parks
+
 
 FAMILY = "parks"
 

@@ -30,14 +30,45 @@ Scenario section ``pollution_charges`` (off while ``standards_t`` is empty)::
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
-from ..model import names
-from ._report import values_of, with_prices
+from ..core.units import YUAN_PER_100M
+from ..schema.types import Id, NonNegative, Positive, Settings
+from .family import names, values_of, with_prices
+
+
+class ChargeTier(Settings):
+    up_to: Annotated[float, Field(gt=1, allow_inf_nan=False)] | None = None  # × the standard; None: no end
+    multiple: Positive = 1.0  # of the base charge
+
+
+class PollutionCharges(Settings):
+    """Emissions above a zone's standard are charged, in escalating tiers (``rules.pollution_charges``)."""
+
+    standards_t: dict[Id, NonNegative] = {}  # zone -> pollutant standard, t per year
+    base_charge_yuan_per_t: Positive | None = None
+    tiers: Annotated[tuple[ChargeTier, ...], Field(min_length=1)] = (ChargeTier(),)
+
+    @model_validator(mode="after")
+    def _tiers_convex(self):
+        if self.standards_t and self.base_charge_yuan_per_t is None:
+            raise ValueError("base_charge_yuan_per_t is required when standards_t is given")
+        ends = [tier.up_to for tier in self.tiers]
+        if None in ends[:-1]:
+            raise ValueError("only the last tier may leave out up_to (it then has no end)")
+        if any(b <= a for a, b in zip(ends[:-1], ends[1:]) if b is not None):
+            raise ValueError(f"tier ends up_to must increase (got {ends})")
+        multiples = [tier.multiple for tier in self.tiers]
+        if any(b < a for a, b in zip(multiples, multiples[1:])):
+            raise ValueError(f"tier multiples must not decrease, so that the charge is convex (got {multiples})")
+        return self
+
 
 FAMILY = "pollution_charges"
-YUAN_PER_100M = 1e8
 
 
 def _tiers(settings) -> pd.DataFrame:

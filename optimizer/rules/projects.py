@@ -41,10 +41,28 @@ explains it, or that p fits somewhere without improving the objective.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
-from ..criteria import CRITERIA, TOTAL_COLUMNS, criteria_of
+from ..core.criteria import CRITERIA, TOTAL_COLUMNS, criteria_of
+from ..schema.tables import Project, ProjectSite
+from ..schema.types import Count, Flag, Id, NonNegative, Settings
+
+
+class ProjectSettings(Settings):
+    """Discrete transfer projects and the rules on them (see ``optimizer.rules.projects``)."""
+
+    table: Annotated[tuple[Project, ...], Field(min_length=1)]
+    sites: tuple[ProjectSite, ...] = ()
+    land_allocation: Flag = True  # false: site the projects alone, no continuous x[u,k]
+    investment_budget_100m_yuan: NonNegative | None = None
+    max_per_unit: Count | None = None  # every unit
+    count_max: dict[Id, Count] = {}  # by unit or zone id
+    count_min: dict[Id, Count] = {}
+
 
 FAMILY = "projects"
 KIND = "project"
@@ -97,10 +115,9 @@ def possible_sites(scenario, projects: pd.DataFrame) -> pd.DataFrame:
     return _filled(scenario, pairs.rename(columns={"id": "project"}).reset_index(drop=True))
 
 
-def candidates(scenario) -> pd.DataFrame:
+def candidates(builder) -> pd.DataFrame:
     """The admitted (project, unit) pairs: one y[p,u] each, in variable-table form plus extras."""
-    from . import RULE_FAMILIES
-
+    scenario = builder.scenario
     sites = possible_sites(scenario, project_table(scenario))
     frame = pd.DataFrame(
         {
@@ -119,10 +136,7 @@ def candidates(scenario) -> pd.DataFrame:
             "investment": sites[INVESTMENT].astype(float),
         }
     )
-    for family in RULE_FAMILIES:
-        if family.FAMILY != FAMILY and hasattr(family, "admit"):
-            frame = family.admit(scenario, frame)
-    return frame.reset_index(drop=True)
+    return builder.admit_others(FAMILY, frame).reset_index(drop=True)
 
 
 def _indicators(scenario, sites: pd.DataFrame) -> dict[str, pd.Series]:
@@ -137,14 +151,15 @@ def _indicators(scenario, sites: pd.DataFrame) -> dict[str, pd.Series]:
 
 def add_variables(builder) -> None:
     if builder.scenario.projects is not None:
-        sites = candidates(builder.scenario)
+        sites = candidates(builder)
         sites.index = builder.add_variables(KIND, sites)
         builder.family_data[FAMILY] = sites
 
 
-def _sites(scenario, variables: pd.DataFrame) -> pd.DataFrame:
-    """The candidates, indexed by their positions in the variable table."""
-    sites = candidates(scenario)
+def _sites(model) -> pd.DataFrame:
+    """The candidates the model was built with, indexed by their positions in its variable table."""
+    sites = model.family_data[FAMILY].reset_index(drop=True)
+    variables = model.variables
     ours = variables[variables["kind"] == KIND]
     sites.index = pd.Series(ours.index, index=ours["name"]).reindex(sites["name"]).to_numpy()
     return sites
@@ -230,7 +245,7 @@ def tables(result) -> dict[str, pd.DataFrame]:
     if scenario.projects is None:
         return {}
     projects = project_table(scenario)
-    sites = _sites(scenario, result.model.variables)
+    sites = _sites(result.model)
     placed = sites[result.values[sites.index] > 0.5].set_index("project")
     table = projects[["id", "name", "industry", "category", "mandatory"]].rename(columns={"id": "project"})
     table["placed"] = table["project"].isin(placed.index)
@@ -281,7 +296,7 @@ class _Effects:
     """
 
     def __init__(self, result, positions: np.ndarray):
-        from ..result import binding_tolerance
+        from ..core.numbers import binding_tolerance
 
         model, table = result.model, result.constraints
         self.table = table

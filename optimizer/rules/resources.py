@@ -27,12 +27,40 @@ Scenario section ``resources`` (off when empty)::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
-from ..model import land_intensity_at, names
+from ..schema.types import Id, Label, NonNegative, Settings
+from .family import names, with_prices
+from .pairs import land_intensity_at
 from .projects import KIND as PROJECT
-from ._report import with_prices
+
+
+class Resource(Settings):
+    """A capacity besides land that industries use per km² (``rules.resources``)."""
+
+    measured_in: Label  # e.g. "10k m3 per year", "persons"
+    capacity_column: Id  # units table: capacity per unit (blank: no limit)
+    use_column: Id  # industries table: use per km² at land intensity 1 (blank: none)
+    name: Label = ""
+    total: NonNegative | None = None  # city-wide capacity
+
+
+def declared_columns(resources: Any) -> dict[str, set[str]]:
+    """The numeric columns a scenario's ``resources`` section adds to the units and industries tables."""
+    columns: dict[str, set[str]] = {"units": set(), "industries": set()}
+    for resource in (resources or {}).values() if isinstance(resources, Mapping) else ():
+        spec = resource.model_dump() if isinstance(resource, BaseModel) else resource
+        if isinstance(spec, Mapping):
+            for table, key in (("units", "capacity_column"), ("industries", "use_column")):
+                if isinstance(spec.get(key), str):
+                    columns[table].add(spec[key])
+    return columns
+
 
 FAMILY = "resources"
 

@@ -33,26 +33,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import sites
+from ..schema.types import Id, Settings
+from . import site_attributes, zoning
+from .pairs import candidate_pairs
+
+
+class SiteAdmission(Settings):
+    """Which industries a site may take, by its type, leading industries and transport (``rules.site_admission``)."""
+
+    leading_override_zone: bool = False  # A1: a park takes its leading industries whatever its zone admits
+    only_in_unit_types: dict[Id, tuple[Id, ...]] = {}  # A2: industry -> the only unit types that take it
+    only_in_parks: tuple[Id, ...] = ()  # A2: industries only in parks
+    unit_type_admits: dict[Id, tuple[Id, ...]] = {}  # A2: unit type -> the industries or categories it takes
+    dock: bool = False  # A3: a park takes its leading industries, their partners and logistics at a node
+    needs_node: tuple[Id, ...] = ()  # A4: only in units with a port, rail, road or air node
+    needs_port: tuple[Id, ...] = ()  # A4: only in units with a port, unless a leading industry there
+
 
 FAMILY = "site_admission"
 LOGISTICS = "logistics"  # the industry A3 lets into a park with a transport node
 
 
-def zone_exceptions(scenario, pairs: pd.DataFrame) -> np.ndarray:
-    """A1's override: the pairs of a park and one of its leading industries (all False when off)."""
-    rule = scenario.site_admission
-    if rule is None or not rule.leading_override_zone:
-        return np.zeros(len(pairs), dtype=bool)
-    site = sites.attributes(scenario).reindex(pairs["unit"].to_numpy())
-    leading = [k in lead for k, lead in zip(pairs["industry"], site["leading"])]
-    return site["park"].to_numpy(dtype=bool) & np.array(leading, dtype=bool)
-
-
 def exclusions(scenario, pairs: pd.DataFrame) -> np.ndarray:
     """Per pair, the first of A2–A4 that excludes it ("" where none does)."""
     rule = scenario.site_admission
-    site = sites.attributes(scenario).reindex(pairs["unit"].to_numpy())
+    site = site_attributes.attributes(scenario).reindex(pairs["unit"].to_numpy())
     reason = np.full(len(pairs), "", dtype=object)
     columns = zip(pairs["industry"], pairs["category"], site["unit_type"], site["park"], site["leading"],
                   site["partners"], site["node"], site["port"])
@@ -91,9 +96,6 @@ def tables(result) -> dict[str, pd.DataFrame]:
     scenario = result.scenario
     if scenario.site_admission is None:
         return {}
-    from ..model import candidate_pairs
-    from . import zoning
-
     pairs = candidate_pairs(scenario)
     by_zone = pairs["name"].isin(zoning.admit(scenario, pairs)["name"]).to_numpy()
     reason = np.where(by_zone, exclusions(scenario, pairs), "zone: not admitted in the unit's zone")

@@ -30,17 +30,28 @@ Scenario section ``site_preference`` (off when absent): ``site_preference: {per_
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
-from . import agglomeration, sites
+from ..schema.types import Settings
+from . import agglomeration, site_attributes
+
+
+class SitePreference(Settings):
+    """The tie-break: a tiny bonus per km² by a documented ranking of the pairs (``rules.site_preference``)."""
+
+    per_km2: Annotated[float, Field(gt=0, le=0.01, allow_inf_nan=False)] = 1e-3  # objective units per km², at most
+
 
 FAMILY = "site_preference"
 
 
 def ranks(scenario, pairs: pd.DataFrame) -> dict[str, int]:
     """r[u,k] for each pair given, by name (1: least preferred)."""
-    site = sites.attributes(scenario).reindex(pairs["unit"].to_numpy())
+    site = site_attributes.attributes(scenario).reindex(pairs["unit"].to_numpy())
     needs = set()
     if scenario.site_admission is not None:
         needs = set(scenario.site_admission.needs_node) | set(scenario.site_admission.needs_port)

@@ -20,17 +20,38 @@ The sums run over every land-using variable in the zone (x[u,k] and any other fa
 weighted by its land use).
 
 With ``site_admission.leading_override_zone`` a park's leading industries are admitted whatever
-its zone's rule says (``optimizer.rules.site_admission``, test A1).
+its zone's rule says (``optimizer.rules.site_admission``, test A1; ``zone_exceptions`` below).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pydantic import model_validator
 
-from ..criteria import TEN_THOUSAND_YUAN_PER_100M
-from ..model import names
-from . import site_admission
+from ..core.units import TEN_THOUSAND_YUAN_PER_100M
+from ..schema.types import Id, Invalid, NonNegative, Settings, Share
+from . import site_attributes
+from .family import names
+
+
+class ZoneRule(Settings):
+    """Concentric Circle rules for one zone (see ``optimizer.rules.zoning``)."""
+
+    admits: tuple[Id, ...] = ()
+    share_min: dict[Id, Share] = {}
+    share_max: dict[Id, Share] = {}
+    max_carbon_intensity_t_per_10k_yuan: NonNegative | None = None
+    max_pollutant_intensity_kg_per_10k_yuan: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _shares_consistent(self):
+        for category, low in self.share_min.items():
+            high = self.share_max.get(category)
+            if high is not None and low > high:
+                raise Invalid(f"share_min[{category}]={low} exceeds share_max[{category}]={high}", "share_min ≤ share_max")
+        return self
+
 
 FAMILY = "zoning"
 
@@ -48,7 +69,7 @@ def admit(scenario, pairs: pd.DataFrame) -> pd.DataFrame:
         if rule.max_pollutant_intensity_kg_per_10k_yuan is not None:
             ok &= pollutant_intensity <= rule.max_pollutant_intensity_kg_per_10k_yuan
         admitted |= ok
-    admitted |= site_admission.zone_exceptions(scenario, pairs)  # a park's leading industries (when on)
+    admitted |= zone_exceptions(scenario, pairs)  # a park's leading industries (when on)
     return pairs if admitted.all() else pairs[admitted]
 
 
@@ -101,3 +122,13 @@ def describe_change(model, constraint, by: float, values) -> str | None:
 def units_apart(scenario) -> set[str]:
     """None: zoning reads a unit's zone and category multipliers only, and shares sum over a zone's units."""
     return set()
+
+
+def zone_exceptions(scenario, pairs: pd.DataFrame) -> np.ndarray:
+    """A1's override: the pairs of a park and one of its leading industries (all False when off)."""
+    rule = scenario.site_admission
+    if rule is None or not rule.leading_override_zone:
+        return np.zeros(len(pairs), dtype=bool)
+    site = site_attributes.attributes(scenario).reindex(pairs["unit"].to_numpy())
+    leading = [k in lead for k, lead in zip(pairs["industry"], site["leading"])]
+    return site["park"].to_numpy(dtype=bool) & np.array(leading, dtype=bool)

@@ -1,0 +1,1 @@
+"""Diagnosis of infeasibility, multi-criteria methods and the frontier, alternative optima."""

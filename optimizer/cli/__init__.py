@@ -1,0 +1,5 @@
+"""The console script ``optimizer`` (``pyproject.toml``: ``optimizer.cli:main``)."""
+
+from .console import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""Scenario → Model: candidate pairs, the rule families' rows, soft limits, generic presolve checks."""

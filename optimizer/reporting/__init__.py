@@ -1,0 +1,1 @@
+"""Results folders, reports (markdown, HTML, charts, maps), the manifest, comparisons."""

@@ -1,0 +1,1 @@
+"""Result and its planning tables."""

@@ -1,0 +1,1 @@
+"""The Scenario: its schema of sections, loading, ``extends`` and the cross-table checks."""

@@ -1,0 +1,1 @@
+"""The pydantic vocabulary of scenario files: base types, table rows, sections, run settings, error placement."""

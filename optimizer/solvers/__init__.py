@@ -1,0 +1,1 @@
+"""Model → Solution: HiGHS on arrays, PuLP adapters, statuses."""

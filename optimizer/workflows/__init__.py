@@ -1,0 +1,1 @@
+"""What a run does from end to end: solve, rerun, sweeps."""
