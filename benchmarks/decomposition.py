@@ -7,7 +7,7 @@
 
 Per scenario, in one run, two fresh processes each: both load the scenario and build the model
 (``optimizer.build``, ``highs_arrays``); then one hands the arrays to bare HiGHS with the
-algorithm ``optimizer/solve.py`` chooses above 10,000 variables (interior point with crossover),
+algorithm ``optimizer/solvers/dispatch.py`` chooses above 10,000 variables (interior point with crossover),
 the other to ``decomposition.solve_arrays``. Reported: CPU seconds (user + system) of the solve
 and of the whole process, their ratios, peak resident memory of each process, the objectives'
 relative difference, the largest difference of the coupling rows' duals (those of the rows that

@@ -13,7 +13,7 @@ What a generated scenario is (a stand-in for a 1 km grid, not data):
 - **Productivity (default: continuous, as real land data is).** Every cell has its own
   multiplier per industry category, the zone's land intensity in the default times a factor
   drawn uniformly from 0.6–1.4 (six decimals), written as ``land_intensity_<category>`` columns:
-  no two cells are alike, so the exact merge (``optimizer/merge.py``, ``optimizer/reduce.py``)
+  no two cells are alike, so the exact merge (``optimizer/reduction/scenario_merge.py``, ``optimizer/reduction/matrix_merge.py``)
   finds nothing to merge.
 - **Profiles (``--profiles N``: the best case for merging, not realistic).** Each zone has N
   land-use profiles (e.g. urban, park, rural) with factors on steps of 0.05, and every cell

@@ -2,7 +2,7 @@
 
 The tiny scenario (conftest.py): u1 (zone a, 10 km²), u2 (zone b, 5 km²); hi: output 10,
 carbon 0.5 Mt per km²; lo: output 4, carbon 0.1 Mt per km². The diagnosis reports the fewest
-limits to change, then the smallest relative changes among those (optimizer/diagnosis.py).
+limits to change, then the smallest relative changes among those (optimizer/analysis/diagnosis.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The report's maps (optimizer/maps.py): boundaries, tooltips, colours, points and grids."""
+"""The report's maps (optimizer/reporting/maps.py): boundaries, tooltips, colours, points and grids."""
 
 from __future__ import annotations
 
