@@ -130,6 +130,8 @@ def test_selection_and_kpi_ranges(tmp_path):
         "runs_chosen": 1, "share_of_runs": 0.5, "land_mean_km2": 4.375, "land_min_km2": 0, "land_max_km2": 8.75,
         "land_mean_when_chosen_km2": 8.75})
     assert selection.loc[("u2", "lo"), "share_of_runs"] == 1.0 and len(selection) == 3
+    for name in ("sweep.csv", "selection.csv", "kpi_ranges.csv"):  # opened in Excel like a results folder's tables
+        assert (tmp_path / "s" / name).read_bytes().startswith(b"\xef\xbb\xbf"), name
     ranges = pd.read_csv(tmp_path / "s" / "kpi_ranges.csv").set_index("kpi")
     assert ranges.loc["output_100m_yuan", ["count", "min", "max"]].tolist() == pytest.approx([2, 67.5, 120])
     assert json.loads(table.loc[0, "binding"]) == {"carbon_budget": pytest.approx(1500)}  # 6 per 0.4 Mt

@@ -51,9 +51,13 @@ def csv_text(frame: pd.DataFrame) -> str:
     return csv_bytes(frame).decode("utf-8")
 
 
+def table_bytes(frame: pd.DataFrame, exact: bool = False) -> bytes:
+    """The file a person opens: a results table unless ``exact`` (see the module's docstring)."""
+    return BOM + csv_bytes(frame if exact else for_reading(frame))
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path, exact: bool = False) -> None:
-    """Write a table for people to open: a results table unless ``exact`` (see the module's docstring)."""
-    Path(path).write_bytes(BOM + csv_bytes(frame if exact else for_reading(frame)))
+    Path(path).write_bytes(table_bytes(frame, exact))
 
 
 TEXT_COLUMNS = ("unit", "zone", "industry", "category", "project", "park", "name")  # ids and names

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...core.csvfile import csv_bytes
+from ...core.csvfile import table_bytes
 from .execute import SweepFolder, write_atomic
 from .spec import Run
 
@@ -138,10 +138,10 @@ def write_outputs(folder: Path, table: pd.DataFrame, base=None) -> list[Path]:
     """sweep.csv, sweep.parquet, selection.csv, kpi_ranges.csv and plots/ (each written whole);
     ``base``, the base scenario, places the units on a map."""
     files = {
-        "sweep.csv": csv_bytes(table),
+        "sweep.csv": table_bytes(table),
         "sweep.parquet": _parquet(table),
-        "selection.csv": csv_bytes(selection(table)),
-        "kpi_ranges.csv": csv_bytes(kpi_ranges(table)),
+        "selection.csv": table_bytes(selection(table)),
+        "kpi_ranges.csv": table_bytes(kpi_ranges(table)),
     }
     (folder / "plots").mkdir(exist_ok=True)
     files.update({f"plots/{name}": image for name, image in plots(table).items()})
