@@ -191,8 +191,11 @@ def test_existing_out_folder_is_never_overwritten(tmp_path, capsys):
     out = tmp_path / "taken"
     out.mkdir()
     (out / "keep.txt").write_text("earlier run", encoding="utf-8")
-    assert main(["run", str(write_tiny(tmp_path / "s")), "--out", str(out)]) == 2
-    assert "never overwritten" in capsys.readouterr().err
+    tiny = str(write_tiny(tmp_path / "s"))
+    for command in (["run", tiny], ["frontier", tiny, "--x", "carbon", "--y", "output", "--points", "3"],
+                    ["compare", str(out), str(out)], ["rerun", str(out)]):  # each checks before any work
+        assert main([*command, "--out", str(out)]) == 2, command
+        assert f"--out {out} exists already; results folders are never overwritten" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
 

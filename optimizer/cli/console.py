@@ -89,6 +89,14 @@ def fraction(text: str) -> float:
     return value
 
 
+def _out_exists(out: str | None) -> bool:
+    """``--out`` names a folder that exists already: say so (folders are never overwritten)."""
+    if out and Path(out).exists():
+        print(f"error: --out {out} exists already; results folders are never overwritten", file=sys.stderr)
+        return True
+    return False
+
+
 def check_writable(out: str | None, results_root: str) -> None:
     """The results folder can be made where it goes: checked before the solve, not after it."""
     option, target = ("--out", Path(out)) if out else ("--results-root", Path(results_root) / "new")
@@ -255,8 +263,7 @@ def _validate(args) -> int:
 def _rerun(args) -> int:
     from ..workflows.rerun import rerun
 
-    if args.out and Path(args.out).exists():
-        print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
+    if _out_exists(args.out):
         return BAD_INPUT
     if args.out:
         check_writable(args.out, "")
@@ -271,8 +278,7 @@ def _compare(args) -> int:
     if len(args.folders) < 2:
         print("error: compare needs two or more results folders", file=sys.stderr)
         return BAD_INPUT
-    if args.out and Path(args.out).exists():
-        print(f"error: --out {args.out} exists already; folders are never overwritten", file=sys.stderr)
+    if _out_exists(args.out):
         return BAD_INPUT
     comparison = compare(args.folders, threshold=args.threshold)
     folder = comparison.save(args.out, results_root=args.results_root)
@@ -286,8 +292,7 @@ def _run(args) -> int:
     from ..reporting.folder import ResultsFolderExists
     from ..scenario.loading import load_scenario
 
-    if args.out and Path(args.out).exists():
-        print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
+    if _out_exists(args.out):
         return BAD_INPUT
     check_writable(args.out, args.results_root)
     from ..reporting.manifest import now
@@ -382,8 +387,7 @@ def _frontier(args) -> int:
     from ..reporting.folder import ResultsFolderExists
     from ..scenario.loading import load_scenario
 
-    if args.out and Path(args.out).exists():
-        print(f"error: --out {args.out} exists already; results folders are never overwritten", file=sys.stderr)
+    if _out_exists(args.out):
         return BAD_INPUT
     check_writable(args.out, args.results_root)
     progress = Progress(enabled=not args.quiet)
