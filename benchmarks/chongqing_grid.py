@@ -44,6 +44,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # generate.py beside it
+from generate import write_scenario  # noqa: E402
 from optimizer.reporting import maps  # noqa: E402 (the repository's own package)
 
 DEFAULT = ROOT / "inputs" / "chongqing-districts.yaml"  # the 38 districts: their zones, land and statistics
@@ -125,13 +127,7 @@ def generate(km: float, folder: Path, continuous: bool = False) -> Path:
         "objective": default["objective"],
         "report": default["report"],
     }
-    folder.mkdir(parents=True, exist_ok=True)
-    zones.to_csv(folder / "zones.csv", index=False)
-    units.to_csv(folder / "units.csv", index=False)
-    industries.to_csv(folder / "industries.csv", index=False)
-    path = folder / "grid.yaml"
-    path.write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_scenario(folder, scenario, zones, units, industries)
 
 
 def main(argv=None) -> None:

@@ -94,8 +94,13 @@ def generate(n: int, folder: Path, seed: int = 1, profiles: int = 0, zoning: str
         "carbon_budget": {"total_mt": round(default["carbon_budget"]["total_mt"] * scale, 3)},
         "objective": "output",
     }
+    return write_scenario(folder, scenario, zones[["id", "name", "name_zh", "area_km2"]], units, industries)
+
+
+def write_scenario(folder: Path, scenario: dict, zones, units, industries) -> Path:
+    """A grid scenario's folder: its three tables and ``grid.yaml`` naming them; returns the YAML path."""
     folder.mkdir(parents=True, exist_ok=True)
-    zones[["id", "name", "name_zh", "area_km2"]].to_csv(folder / "zones.csv", index=False)
+    zones.to_csv(folder / "zones.csv", index=False)
     units.to_csv(folder / "units.csv", index=False)
     industries.to_csv(folder / "industries.csv", index=False)
     path = folder / "grid.yaml"
